@@ -32,6 +32,10 @@ final class NativeSpawn {
     /** Value of an int argument that leaves the inherited setting alone (uid, gid, umask). */
     static final int KEEP = -1;
 
+    static {
+        NativeLibrary.load();
+    }
+
     private NativeSpawn() {
     }
 
@@ -44,18 +48,26 @@ final class NativeSpawn {
      * @param envp each {@code NAME=value} NUL-terminated, concatenated
      * @param directory NUL-terminated working directory, or null to keep the JVM's
      * @param redirectKinds three {@code REDIRECT_*} values, for fds 0, 1 and 2
-     * @param redirectPaths three NUL-terminated paths, non-null where the kind names a file
-     * @param program the filter as {@code struct sock_filter[]} bytes, or null to install none
-     * @param rlimits triplets of (resource, soft, hard), empty for none
+     * @param redirectPaths three NUL-terminated paths, non-null where the kind names a file;
+     *     relative paths resolve against the JVM's working directory, not {@code directory}
+     * @param program the filter as {@code struct sock_filter[]} bytes in native byte order, at
+     *     most 4096 instructions, or null to install none
+     * @param rlimits triplets of (resource, soft, hard), empty for none; -1 is RLIM_INFINITY
      * @param groups supplementary groups, or null to keep the JVM's
      * @return {@code RESULT_*} slots; a step other than {@link SpawnStep#NONE} means the spawn
-     *     failed, nothing is left running and no fd is left open
+     *     failed, nothing is left running and no fd is left open. Then {@code RESULT_PID} is the
+     *     pid of the child that was already reaped, or -1 if no child was created.
+     * @throws IllegalArgumentException if an argument breaks the format above
+     * @throws OutOfMemoryError if the shim cannot allocate its copy of the arguments
      */
     static native int[] spawn(byte[] executable, byte[] argv, int argc, byte[] envp, int envc,
             byte[] directory, int[] redirectKinds, byte[][] redirectPaths, byte[] program,
             long[] rlimits, int umask, int uid, int gid, int[] groups);
 
-    /** Blocks until the child exits, without reaping it (waitid with WNOWAIT). */
+    /**
+     * Blocks until the child exits, without reaping it (waitid with WNOWAIT). It returns at
+     * once if the pid is not a child of this process, and {@link #reap} then returns -ECHILD.
+     */
     static native void awaitExit(int pid);
 
     /** Reaps an exited child and returns its wait status as waitpid reports it, or -errno. */
