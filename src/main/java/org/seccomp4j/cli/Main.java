@@ -1,0 +1,382 @@
+package org.seccomp4j.cli;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import org.seccomp4j.BpfProgram;
+import org.seccomp4j.BpfSimulator;
+import org.seccomp4j.SeccompData;
+import org.seccomp4j.SeccompMode;
+import org.seccomp4j.SeccompProcess;
+import org.seccomp4j.SeccompProcessBuilder;
+import org.seccomp4j.SyscallGroups;
+import org.seccomp4j.SyscallPolicy;
+import org.seccomp4j.SyscallTable;
+
+/**
+ * The {@code bin/seccomp4j} command: run a command under a policy, and list, explain and dump
+ * policies. Exit status 2 means a usage or policy error.
+ */
+public final class Main {
+
+    static final int USAGE_ERROR = 2;
+
+    private static final String USAGE = String.join("\n",
+            "usage: seccomp4j COMMAND [OPTIONS]",
+            "",
+            "commands:",
+            "  run [--policy NAME|FILE] [--allow-group NAME]... [--off] [--] CMD [ARG...]",
+            "                 run CMD under the policy, stdio inherited; exits with CMD's status",
+            "  list [--policy NAME|FILE] [--allow-group NAME]...",
+            "                 print the allowlist, one NUMBER<TAB>NAME line per syscall",
+            "  explain [--policy NAME|FILE] [--allow-group NAME]... SYSCALL[(ARG0,ARG1,...)]...",
+            "                 print name, number, action and instructions executed for each syscall",
+            "  dump [--policy NAME|FILE] [--allow-group NAME]... [--format text|bpf|policy]",
+            "                 print the program's disassembly (text), its raw bytes (bpf, as",
+            "                 bubblewrap's --seccomp FD reads them) or the policy file (policy)",
+            "",
+            "options:",
+            "  --policy NAME|FILE   a built-in policy (job-default) or a policy file; default job-default",
+            "  --allow-group NAME   add an opt-in group: " + String.join(", ", SyscallGroups.names()),
+            "  --off                run without NO_NEW_PRIVS and without the filter",
+            "  --help               show this help");
+
+    private final PrintStream out;
+    private final PrintStream err;
+
+    Main(PrintStream out, PrintStream err) {
+        this.out = out;
+        this.err = err;
+    }
+
+    public static void main(String[] args) {
+        System.exit(new Main(System.out, System.err).execute(args));
+    }
+
+    /** Runs one command and returns the exit status. */
+    int execute(String[] args) {
+        try {
+            return dispatch(new ArrayList<>(List.of(args)));
+        } catch (UsageException e) {
+            err.println("seccomp4j: " + e.getMessage());
+            err.println("Try 'seccomp4j --help'.");
+            return USAGE_ERROR;
+        } catch (IllegalArgumentException e) {
+            err.println("seccomp4j: " + e.getMessage());
+            return USAGE_ERROR;
+        }
+    }
+
+    private int dispatch(List<String> args) {
+        if (args.isEmpty()) {
+            throw new UsageException("missing command");
+        }
+        String command = args.remove(0);
+        switch (command) {
+            case "-h":
+            case "--help":
+            case "help":
+                out.println(USAGE);
+                return 0;
+            case "run":
+                return run(new Options(args, true));
+            case "list":
+                return list(new Options(args, false));
+            case "explain":
+                return explain(new Options(args, false));
+            case "dump":
+                return dump(new Options(args, false));
+            default:
+                throw new UsageException("unknown command '" + command + "'");
+        }
+    }
+
+    private int run(Options options) {
+        if (options.help) {
+            out.println(USAGE);
+            return 0;
+        }
+        if (options.operands.isEmpty()) {
+            throw new UsageException("run: missing command to run");
+        }
+        SyscallPolicy policy = options.policy();
+        SeccompProcessBuilder builder = new SeccompProcessBuilder(options.operands)
+                .inheritIO()
+                .policy(policy)
+                .mode(options.off ? SeccompMode.OFF : SeccompMode.ENFORCE);
+        SeccompProcess job;
+        try {
+            job = (SeccompProcess) builder.start();
+        } catch (IOException e) {
+            err.println("seccomp4j: " + e.getMessage());
+            return 127;
+        }
+
+        // The job has its own session, so a Ctrl-C reaches only this JVM: pass it on as SIGTERM.
+        Thread forwarder = new Thread(() -> stopJob(job), "seccomp4j-stop-job");
+        Runtime.getRuntime().addShutdownHook(forwarder);
+        int status = waitUninterruptibly(job);
+        try {
+            Runtime.getRuntime().removeShutdownHook(forwarder);
+        } catch (IllegalStateException shuttingDown) {
+            // The hook is already running.
+        }
+
+        if (job.terminatingSignal().isPresent()) {
+            int signal = job.terminatingSignal().getAsInt();
+            if (job.killedBySeccomp()) {
+                err.println("seccomp4j: job killed by SIGSYS: a syscall hit a kill action of policy " + policy.name());
+            } else {
+                err.println("seccomp4j: job killed by signal " + signalName(signal) + " (" + signal + ")");
+            }
+        }
+        return status;
+    }
+
+    private static void stopJob(SeccompProcess job) {
+        if (!job.isAlive()) {
+            return;
+        }
+        job.destroy();
+        try {
+            if (!job.waitFor(5, TimeUnit.SECONDS)) {
+                job.destroyForcibly();
+            }
+        } catch (InterruptedException e) {
+            job.destroyForcibly();
+        }
+    }
+
+    private static int waitUninterruptibly(Process job) {
+        while (true) {
+            try {
+                return job.waitFor();
+            } catch (InterruptedException e) {
+                // Keep waiting: the job's status is the command's status.
+            }
+        }
+    }
+
+    private static String signalName(int signal) {
+        for (jnr.constants.platform.linux.Signal constant : jnr.constants.platform.linux.Signal.values()) {
+            if (constant.intValue() == signal) {
+                return constant.name();
+            }
+        }
+        return "signal " + signal;
+    }
+
+    private int list(Options options) {
+        if (options.help) {
+            out.println(USAGE);
+            return 0;
+        }
+        options.noOperands("list");
+        SyscallPolicy policy = options.policy();
+        for (int number : policy.allowedSyscallNumbers()) {
+            out.println(number + "\t" + SyscallTable.nameOrNumber(number));
+        }
+        return 0;
+    }
+
+    private int explain(Options options) {
+        if (options.help) {
+            out.println(USAGE);
+            return 0;
+        }
+        if (options.operands.isEmpty()) {
+            throw new UsageException("explain: name at least one syscall, such as ptrace or ioctl(1,0x5412)");
+        }
+        SyscallPolicy policy = options.policy();
+        BpfProgram program = policy.program();
+        for (String operand : options.operands) {
+            SyscallCall call = SyscallCall.parse(operand);
+            BpfSimulator.Result result = BpfSimulator.run(program, SeccompData.x86_64(call.number, call.args));
+            out.println(call.name + "\t" + call.number + "\t" + result.action() + "\t" + result.instructionsExecuted());
+        }
+        return 0;
+    }
+
+    private int dump(Options options) {
+        if (options.help) {
+            out.println(USAGE);
+            return 0;
+        }
+        options.noOperands("dump");
+        SyscallPolicy policy = options.policy();
+        switch (options.format) {
+            case "text":
+                out.print(policy.program().disassemble());
+                return 0;
+            case "bpf":
+                out.writeBytes(policy.program().toByteArray());
+                out.flush();
+                return 0;
+            case "policy":
+                out.print(policy.toText());
+                return 0;
+            default:
+                throw new UsageException("dump: unknown format '" + options.format + "'; expected text, bpf or policy");
+        }
+    }
+
+    /** A syscall named on the command line, with up to six arguments: {@code ioctl(1,0x5412)}. */
+    static final class SyscallCall {
+        final String name;
+        final int number;
+        final long[] args;
+
+        private SyscallCall(String name, int number, long[] args) {
+            this.name = name;
+            this.number = number;
+            this.args = args;
+        }
+
+        static SyscallCall parse(String text) {
+            String head = text;
+            long[] args = new long[0];
+            int open = text.indexOf('(');
+            if (open >= 0) {
+                if (!text.endsWith(")")) {
+                    throw new UsageException("explain: missing ')' in '" + text + "'");
+                }
+                head = text.substring(0, open);
+                String inside = text.substring(open + 1, text.length() - 1).trim();
+                String[] parts = inside.isEmpty() ? new String[0] : inside.split(",");
+                if (parts.length > 6) {
+                    throw new UsageException("explain: '" + text + "' has " + parts.length + " arguments; syscalls take at most 6");
+                }
+                args = new long[parts.length];
+                for (int i = 0; i < parts.length; i++) {
+                    args[i] = parseValue(parts[i].trim(), text);
+                }
+            }
+            int number;
+            String name;
+            if (!head.isEmpty() && Character.isDigit(head.charAt(0))) {
+                number = (int) parseValue(head, text);
+                name = SyscallTable.nameOrNumber(number);
+            } else {
+                name = head;
+                number = SyscallTable.number(name).orElseThrow(() -> new UsageException(
+                        "explain: unknown syscall '" + name + "'"));
+            }
+            return new SyscallCall(name, number, args);
+        }
+
+        private static long parseValue(String value, String whole) {
+            try {
+                String lower = value.toLowerCase(Locale.ROOT);
+                if (lower.startsWith("-")) {
+                    return Long.parseLong(lower);
+                }
+                return lower.startsWith("0x") ? Long.parseUnsignedLong(lower.substring(2), 16) : Long.parseUnsignedLong(lower);
+            } catch (NumberFormatException e) {
+                throw new UsageException("explain: invalid number '" + value + "' in '" + whole + "'");
+            }
+        }
+    }
+
+    /** The options every command takes, and the operands after them. */
+    static final class Options {
+        String policyName = "job-default";
+        final List<String> groups = new ArrayList<>();
+        boolean off;
+        boolean help;
+        String format = "text";
+        final List<String> operands = new ArrayList<>();
+
+        Options(List<String> args, boolean stopAtFirstOperand) {
+            int i = 0;
+            while (i < args.size()) {
+                String arg = args.get(i);
+                if (arg.equals("--")) {
+                    operands.addAll(args.subList(i + 1, args.size()));
+                    return;
+                }
+                if (!arg.startsWith("-") || arg.equals("-")) {
+                    if (stopAtFirstOperand) {
+                        operands.addAll(args.subList(i, args.size()));
+                        return;
+                    }
+                    operands.add(arg);
+                    i++;
+                    continue;
+                }
+                switch (arg) {
+                    case "--policy":
+                        policyName = value(args, ++i, arg);
+                        break;
+                    case "--allow-group":
+                        groups.add(value(args, ++i, arg));
+                        break;
+                    case "--format":
+                        format = value(args, ++i, arg);
+                        break;
+                    case "--off":
+                        off = true;
+                        break;
+                    case "-h":
+                    case "--help":
+                        help = true;
+                        break;
+                    default:
+                        throw new UsageException("unknown option '" + arg + "'");
+                }
+                i++;
+            }
+        }
+
+        private static String value(List<String> args, int index, String option) {
+            if (index >= args.size()) {
+                throw new UsageException("option " + option + " needs a value");
+            }
+            return args.get(index);
+        }
+
+        void noOperands(String command) {
+            if (!operands.isEmpty()) {
+                throw new UsageException(command + ": unexpected argument '" + operands.get(0) + "'");
+            }
+        }
+
+        /** Returns the named or read policy, with the chosen groups added. */
+        SyscallPolicy policy() {
+            SyscallPolicy base;
+            Path file = Paths.get(policyName);
+            if (policyName.contains("/") || policyName.contains(".") || Files.exists(file)) {
+                try {
+                    base = SyscallPolicy.read(file);
+                } catch (IOException e) {
+                    throw new IllegalArgumentException("cannot read policy file " + policyName + ": " + e.getMessage(), e);
+                }
+            } else {
+                base = SyscallPolicy.named(policyName);
+            }
+            if (groups.isEmpty()) {
+                return base;
+            }
+            SyscallPolicy.Builder builder = SyscallPolicy.builder()
+                    .name(base.name() + "+" + String.join("+", groups))
+                    .defaultAction(base.defaultAction())
+                    .include(base);
+            groups.forEach(builder::allowGroup);
+            return builder.build();
+        }
+    }
+
+    /** A command-line mistake: printed with a pointer to --help, exit status 2. */
+    static final class UsageException extends IllegalArgumentException {
+        private static final long serialVersionUID = 1L;
+
+        UsageException(String message) {
+            super(message);
+        }
+    }
+}
