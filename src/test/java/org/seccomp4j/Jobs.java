@@ -18,7 +18,9 @@ import java.util.stream.Stream;
 /** Helpers for live tests: run jobs, compile C probes, find zombies. */
 final class Jobs {
 
-    private static final Path PROBE_DIR = Paths.get("target", "probes");
+    /** Per test JVM, so that builds running at once do not overwrite each other's probes. */
+    private static final Path PROBE_DIR = Paths.get(System.getProperty("java.io.tmpdir"),
+            "seccomp4j-probes-" + ProcessHandle.current().pid());
     private static final ConcurrentHashMap<String, Path> PROBES = new ConcurrentHashMap<>();
 
     /** The output and status of a finished job. */
