@@ -23,7 +23,7 @@ import java.util.Map;
  *       of numbers. Adjacent numbers with the same action share a range, so the tree has one leaf per
  *       range, not per syscall, and an allowed syscall without argument checks returns after
  *       {@code 5 + ceil(log2(ranges))} instructions.
- *   <li>The last range holds the numbers above the table's highest and returns ENOSYS, so a libc
+ *   <li>The last range contains the numbers above the table's highest and returns ENOSYS, so a libc
  *       newer than the table falls back to an older syscall instead of failing.
  *   <li>A leaf for a syscall with conditional rules tests the arguments, rule by rule, each 64-bit
  *       value as two 32-bit halves.

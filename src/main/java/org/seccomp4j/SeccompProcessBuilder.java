@@ -376,7 +376,7 @@ public final class SeccompProcessBuilder {
         return Arrays.copyOf(bytes, bytes.length + 1);
     }
 
-    /** The charset the JDK itself uses for file names and arguments (sun.jnu.encoding). */
+    /** Returns the charset the JDK itself uses for file names and arguments (sun.jnu.encoding). */
     private static Charset platformCharset() {
         String name = System.getProperty("sun.jnu.encoding");
         try {

@@ -12,7 +12,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
 
@@ -58,7 +57,7 @@ public final class SyscallPolicy {
         return new Builder();
     }
 
-    /** Returns the policy batch jobs run under unless told otherwise; see {@link JobDefaultPolicy}. */
+    /** Returns the policy batch jobs run under when no other is set; see {@link JobDefaultPolicy}. */
     public static SyscallPolicy jobDefault() {
         return JobDefaultPolicy.INSTANCE;
     }
@@ -105,11 +104,6 @@ public final class SyscallPolicy {
     /** Returns the rules for one syscall number, in the order they are tried. */
     public List<Rule> rules(int syscall) {
         return rulesBySyscall.getOrDefault(syscall, List.of());
-    }
-
-    /** Returns the syscall numbers that have rules, ascending. */
-    Set<Integer> syscallsWithRules() {
-        return rulesBySyscall.keySet();
     }
 
     /**
