@@ -26,8 +26,25 @@
  * with the parent before it calls write(). So the report survives a filter that
  * kills or fails the write() call.
  *
+ * How denials reach the parent
+ *
+ * When the caller asks for denial reports, the child installs the filter with
+ * SECCOMP_FILTER_FLAG_NEW_LISTENER, and the filter returns
+ * SECCOMP_RET_USER_NOTIF for denied syscalls. Such a syscall blocks until someone reads the
+ * listener fd, which at first exists only in the child's fd table. So the
+ * child must make no syscall between seccomp() and the moment the parent has
+ * the listener. That rules out CLONE_VFORK, which would suspend the parent
+ * until execve(). This path uses clone(CLONE_VM | CLONE_PIDFD) instead: the
+ * child stores the listener's fd number in shared memory and spins on a flag
+ * without any syscall. The parent copies the fd with pidfd_getfd(), adds it to
+ * the supervisor's epoll set and then sets the flag, and the child calls
+ * execve(). The listener is close-on-exec, so the job never has it. The
+ * supervisor half at the end of this file receives the notifications and
+ * sends the responses that the Java side decides.
+ *
  * Requirements: Linux 3.17 for seccomp(2). close_range(2) needs Linux 5.9, and
- * on older kernels the child closes fds with a close() loop.
+ * on older kernels the child closes fds with a close() loop. Denial reports
+ * need Linux 5.6 (pidfd_getfd); NativeSupervisor.probe() checks for it.
  */
 #define _GNU_SOURCE
 
@@ -42,6 +59,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -51,12 +71,14 @@
 #include <unistd.h>
 
 #include <linux/filter.h>
+#include <linux/futex.h>
 #include <linux/seccomp.h>
 
 #include <jni.h>
 
 /* Written by javac -h. The compiler checks the definitions below against it. */
 #include "org_seccomp4j_NativeSpawn.h"
+#include "org_seccomp4j_NativeSupervisor.h"
 
 #ifndef __x86_64__
 #error "struct kernel_sigaction below has the x86_64 layout; check it before building for another architecture"
@@ -65,6 +87,47 @@
 /* close_range(2) arrived in Linux 5.9 and has number 436 on x86_64. */
 #ifndef __NR_close_range
 #define __NR_close_range 436
+#endif
+
+/* Syscall numbers on x86_64 of the pidfd calls, for C library headers older than the kernel. */
+#ifndef __NR_pidfd_send_signal
+#define __NR_pidfd_send_signal 424 /* Linux 5.1 */
+#endif
+#ifndef __NR_pidfd_open
+#define __NR_pidfd_open 434 /* Linux 5.3 */
+#endif
+#ifndef __NR_pidfd_getfd
+#define __NR_pidfd_getfd 438 /* Linux 5.6 */
+#endif
+
+#ifndef CLONE_PIDFD
+#define CLONE_PIDFD 0x00001000 /* Linux 5.2 */
+#endif
+
+#ifndef SECCOMP_USER_NOTIF_FLAG_CONTINUE
+#define SECCOMP_USER_NOTIF_FLAG_CONTINUE (1UL << 0) /* Linux 5.5 */
+#endif
+
+/*
+ * Linux 5.19: once the supervisor has received a notification, the caller
+ * waits for the response killable-only. Without it, a signal interrupts the
+ * wait and the call restarts, so the supervisor sees one call twice.
+ */
+#ifndef SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
+#define SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (1UL << 5)
+#endif
+
+/*
+ * Linux 6.6: the kernel switches between the caller and the supervisor on one
+ * CPU, instead of waking the other side on another CPU. On a 2-CPU VM with
+ * Linux 6.18 that cut a denied, reported call from about 33 us to 7-12 us
+ * (bench/denials.md).
+ */
+#ifndef SECCOMP_IOCTL_NOTIF_SET_FLAGS
+#define SECCOMP_IOCTL_NOTIF_SET_FLAGS SECCOMP_IOW(4, __u64)
+#endif
+#ifndef SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP
+#define SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (1UL << 0)
 #endif
 
 /* Values shared with NativeSpawn.java, taken from the header that javac writes. */
@@ -98,6 +161,9 @@ enum spawn_step {
     STEP_NO_NEW_PRIVS = 20,
     STEP_SECCOMP = 21,
     STEP_EXECVE = 22,
+    STEP_LISTENER_HANDOFF = 23,
+    STEP_PIDFD_GETFD = 24,
+    STEP_EPOLL_CTL = 25,
 };
 
 #define STDIO_COUNT 3
@@ -116,6 +182,33 @@ _Static_assert(org_seccomp4j_NativeSpawn_RESULT_STDOUT_FD == org_seccomp4j_Nativ
 
 /* Exit status of a child that failed before execve(), as shells use for "command not found". */
 #define CHILD_FAILURE_EXIT_STATUS 127
+
+/* States of child_context.handoff, the flag of the listener hand-off. */
+enum handoff_state {
+    HANDOFF_NONE = 0,       /* the child has not reached the filter yet */
+    HANDOFF_INSTALLING = 1, /* child: I am about to install the filter (and wake the parent's futex) */
+    HANDOFF_READY = 2,      /* child: listener_fd is set, and I am spinning */
+    HANDOFF_RELEASED = 3,   /* parent: I have the listener, go on to execve() */
+};
+
+/*
+ * How long the spinning child waits for the parent, in time stamp counter
+ * ticks: 2^37, which is 46 s at 3 GHz. The parent takes the listener within
+ * microseconds, so the limit is only reached if the JVM died or was stopped
+ * during the hand-off. The child then exits instead of spinning forever.
+ */
+#define HANDOFF_TIMEOUT_TICKS (1ULL << 37)
+
+/*
+ * Parent: how long it sleeps between looks at the flag while the child is in
+ * seccomp(), which takes microseconds. Sleeping, rather than spinning, lets a
+ * child that runs on the parent's CPU finish; spinning with sched_yield()
+ * delayed it by milliseconds on Linux 6.18.
+ */
+#define HANDOFF_INSTALL_POLL_NS 10000
+
+/* Parent: the longest futex wait before it checks the error pipe again. */
+#define HANDOFF_FUTEX_TIMEOUT_NS 1000000
 
 /*
  * struct sigaction as the x86_64 kernel reads it. glibc's struct has a
@@ -167,6 +260,9 @@ struct child_context {
     const gid_t *groups;                    /* NULL keeps the supplementary groups */
     size_t group_count;
     const struct sock_fprog *program;       /* NULL installs no filter */
+    unsigned long filter_flags;             /* for seccomp(); NEW_LISTENER starts the hand-off */
+    volatile int listener_fd;               /* set by the child before HANDOFF_READY */
+    int handoff;                            /* enum handoff_state, accessed with __atomic builtins */
     volatile struct failure_report failure; /* step stays STEP_NONE unless the child failed */
 };
 
@@ -267,15 +363,55 @@ static int apply_rlimits(const struct child_context *ctx)
 }
 
 /*
- * Child side of spawn(), started by clone(CLONE_VM | CLONE_VFORK | SIGCHLD) on
- * a stack of its own.
+ * Wakes the parent, which sleeps on ctx->handoff until the child is about to
+ * install the filter, the last moment at which the child may make a syscall
+ * that the filter cannot hold. A failed wake only delays the parent by up to
+ * HANDOFF_FUTEX_TIMEOUT_NS.
+ */
+static void announce_filter_install(struct child_context *ctx)
+{
+    __atomic_store_n(&ctx->handoff, HANDOFF_INSTALLING, __ATOMIC_RELEASE);
+    syscall(SYS_futex, &ctx->handoff, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+}
+
+/*
+ * Waits, without any syscall, until the parent has taken the listener. Any
+ * syscall here could be one that the new filter reports, and it would block
+ * for good, because no one reads the listener yet. If the parent does not
+ * respond within HANDOFF_TIMEOUT_TICKS, the child records the failure in shared
+ * memory only, because write() could block for the same reason, and exits.
+ */
+static void await_listener_handoff(struct child_context *ctx, int listener_fd)
+{
+    ctx->listener_fd = listener_fd;
+    __atomic_store_n(&ctx->handoff, HANDOFF_READY, __ATOMIC_RELEASE);
+
+    uint64_t start = __builtin_ia32_rdtsc();
+    while (__atomic_load_n(&ctx->handoff, __ATOMIC_ACQUIRE) != HANDOFF_RELEASED) {
+        if (__builtin_ia32_rdtsc() - start > HANDOFF_TIMEOUT_TICKS) {
+            ctx->failure.detail = 0;
+            ctx->failure.error = ETIMEDOUT;
+            ctx->failure.step = STEP_LISTENER_HANDOFF;
+            _exit(CHILD_FAILURE_EXIT_STATUS);
+        }
+        __builtin_ia32_pause();
+    }
+}
+
+/*
+ * Child side of spawn(), started on a stack of its own by
+ * clone(CLONE_VM | CLONE_VFORK | SIGCHLD), or by clone(CLONE_VM | CLONE_PIDFD |
+ * SIGCHLD) when the filter gets a listener.
  *
  * Contract:
  * - It never returns. It ends in execve(), or in _exit(127) through fail().
- * - It shares the parent's memory, and the parent thread stays suspended until
- *   execve() succeeds or the child exits. Apart from its own stack it writes
- *   only ctx->failure and errno. errno is the parent thread's, because the
- *   child runs with the parent's thread pointer.
+ * - It shares the parent's memory. With CLONE_VFORK the parent thread stays
+ *   suspended until execve() succeeds or the child exits. Without it the
+ *   parent thread runs, but with every signal blocked, and it only polls,
+ *   takes the listener and waits for the error pipe (start_reporting_child()).
+ *   Apart from its own stack the child writes only ctx->failure,
+ *   ctx->listener_fd, ctx->handoff and errno. errno is the parent thread's,
+ *   because the child runs with the parent's thread pointer.
  * - It only makes syscalls: no malloc, no locks, no stdio, no JNI, nothing that
  *   is not async-signal-safe. It calls setgroups, setresgid and setresuid
  *   through syscall(), because glibc's wrappers signal every other thread of
@@ -336,14 +472,26 @@ static int child_main(void *arg)
         fail(ctx, STEP_CHDIR, 0);
 
     /* 9. Install the filter. An unprivileged process may only do so with no_new_privs set. */
+    if (ctx->filter_flags & SECCOMP_FILTER_FLAG_NEW_LISTENER)
+        announce_filter_install(ctx);
+
     if (ctx->program != NULL && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
         fail(ctx, STEP_NO_NEW_PRIVS, 0);
 
-    if (ctx->program != NULL && syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, ctx->program) < 0)
-        fail(ctx, STEP_SECCOMP, ctx->program->len);
+    /* With SECCOMP_FILTER_FLAG_NEW_LISTENER, seccomp() returns the listener fd instead of 0. */
+    long listener_fd = -1;
+    if (ctx->program != NULL) {
+        listener_fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, ctx->filter_flags, ctx->program);
+        if (listener_fd < 0)
+            fail(ctx, STEP_SECCOMP, ctx->program->len);
+    }
+
+    /* 10. With a listener, wait until the parent has it. From here on a denied syscall blocks until the supervisor responds. */
+    if (ctx->filter_flags & SECCOMP_FILTER_FLAG_NEW_LISTENER)
+        await_listener_handoff(ctx, (int) listener_fd);
 
     /*
-     * 10. Run the program. NOTE: if the filter kills the process at execve(),
+     * 11. Run the program. NOTE: if the filter kills the process at execve(),
      * nothing is reported and spawn() returns success. The caller finds the
      * death by SIGSYS in the wait status.
      */
@@ -375,6 +523,14 @@ struct spawn_state {
     int error_write_fd;
     void *stack;
     size_t stack_mapping_size;
+    int pidfd;                   /* from CLONE_PIDFD on the reporting path, or -1 */
+};
+
+/* The listener hand-off of NativeSpawn.spawnWithListener(): the epoll set, job id and filter flags. */
+struct listener_request {
+    int epoll_fd;                /* the supervisor's epoll instance */
+    int job_id;                  /* stored with the listener in its epoll event */
+    unsigned long filter_flags;  /* SECCOMP_FILTER_FLAG_NEW_LISTENER, maybe with WAIT_KILLABLE_RECV */
 };
 
 static void init_spawn_state(struct spawn_state *state)
@@ -386,6 +542,7 @@ static void init_spawn_state(struct spawn_state *state)
     }
     state->error_read_fd = -1;
     state->error_write_fd = -1;
+    state->pidfd = -1;
 }
 
 static void close_if_open(int *fd)
@@ -412,6 +569,7 @@ static void release_spawn_state(struct spawn_state *state)
         free(state->redirect_paths[slot]);
     }
     close_if_open(&state->error_read_fd);
+    close_if_open(&state->pidfd);
     if (state->stack != NULL)
         munmap(state->stack, state->stack_mapping_size);
     free(state->executable);
@@ -893,6 +1051,122 @@ static void read_child_report(struct spawn_state *state, struct failure_report *
     }
 }
 
+/* The epoll data of a listener: the job id in the high half, the fd in the low half. */
+static uint64_t listener_key(int job_id, int listener_fd)
+{
+    return ((uint64_t) (uint32_t) job_id << 32) | (uint32_t) listener_fd;
+}
+
+/*
+ * Makes a syscall without touching errno and returns -errno on failure. The
+ * parent uses it while the child runs, because the child reads errno after
+ * each failed step, and errno belongs to this thread, which it shares.
+ */
+static long raw_syscall(long number, long arg1, long arg2, long arg3, long arg4)
+{
+    long result;
+    register long r10 __asm__("r10") = arg4;
+    __asm__ volatile ("syscall"
+            : "=a" (result)
+            : "a" (number), "D" (arg1), "S" (arg2), "d" (arg3), "r" (r10)
+            : "rcx", "r11", "memory");
+    return result;
+}
+
+/*
+ * Waits until the child has installed the filter and set HANDOFF_READY, and
+ * returns true then. Returns false if the child failed or died first, which
+ * the error pipe shows. The parent sleeps on a futex until the child announces
+ * the install, because the child's steps before it can block (chdir() on a
+ * slow file system), and then sleeps in short steps until the flag says READY.
+ */
+static bool await_child_ready(struct spawn_state *state)
+{
+    struct pollfd error_pipe = { .fd = state->error_read_fd, .events = POLLIN };
+    const struct timespec futex_timeout = { .tv_nsec = HANDOFF_FUTEX_TIMEOUT_NS };
+    const struct timespec install_poll = { .tv_nsec = HANDOFF_INSTALL_POLL_NS };
+    int handoff;
+
+    while ((handoff = __atomic_load_n(&state->ctx.handoff, __ATOMIC_ACQUIRE)) != HANDOFF_READY) {
+        if (handoff == HANDOFF_NONE)
+            raw_syscall(SYS_futex, (long) &state->ctx.handoff, FUTEX_WAIT_PRIVATE, HANDOFF_NONE, (long) &futex_timeout);
+        else
+            raw_syscall(SYS_nanosleep, (long) &install_poll, 0, 0, 0);
+
+        if (raw_syscall(SYS_poll, (long) &error_pipe, 1, 0, 0) > 0)
+            return false;
+    }
+    return true;
+}
+
+/*
+ * Copies the child's listener into this process and adds it to the
+ * supervisor's epoll set. From then on the supervisor owns the fd: it closes
+ * it when the listener reports EPOLLHUP, after the job's last process is gone.
+ */
+static bool take_listener(struct spawn_state *state, const struct listener_request *request,
+        struct failure_report *failure)
+{
+    /* pidfd_getfd() sets FD_CLOEXEC on the copy (pidfd_getfd(2)). */
+    int listener = (int) syscall(__NR_pidfd_getfd, state->pidfd, state->ctx.listener_fd, 0);
+    if (listener < 0)
+        return report_failure(failure, STEP_PIDFD_GETFD, state->ctx.listener_fd);
+
+    /* Older kernels reject the flag with EINVAL, and then the wake-ups just cost more. */
+    ioctl(listener, SECCOMP_IOCTL_NOTIF_SET_FLAGS, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP);
+
+    struct epoll_event event = { .events = EPOLLIN, .data.u64 = listener_key(request->job_id, listener) };
+    if (epoll_ctl(request->epoll_fd, EPOLL_CTL_ADD, listener, &event) < 0) {
+        report_failure(failure, STEP_EPOLL_CTL, request->epoll_fd);
+        close(listener);
+        return false;
+    }
+    return true;
+}
+
+/*
+ * Runs child_main() in a clone whose filter gets a listener, hands the
+ * listener to the supervisor and returns the child's pid once it has called
+ * execve() or exited, or -1. *failure is set if any step failed; a child that
+ * is still spinning then is killed, because it must not run the job.
+ *
+ * Without CLONE_VFORK this thread runs next to the child, so it keeps every
+ * signal blocked until the child has exec'd or died: no handler of the JVM
+ * runs, and no EINTR overwrites the errno that the child shares with it.
+ */
+static pid_t start_reporting_child(struct spawn_state *state, const struct listener_request *request,
+        struct failure_report *failure)
+{
+    state->ctx.close_loop_limit = close_loop_limit();
+    state->ctx.filter_flags = request->filter_flags;
+    char *stack_top = (char *) state->stack + state->stack_mapping_size;
+
+    sigset_t all_signals;
+    sigset_t previous_mask;
+    sigfillset(&all_signals);
+    sigprocmask(SIG_SETMASK, &all_signals, &previous_mask);
+
+    pid_t pid = clone(child_main, stack_top, CLONE_VM | CLONE_PIDFD | SIGCHLD, &state->ctx, &state->pidfd);
+    if (pid < 0) {
+        report_failure(failure, STEP_CLONE, 0);
+        sigprocmask(SIG_SETMASK, &previous_mask, NULL);
+        return -1;
+    }
+
+    /* The child has its own copy of the fd table. Closing ours lets the error pipe reach EOF when the child execs or dies. */
+    close_child_fds(state);
+
+    if (await_child_ready(state) && take_listener(state, request, failure))
+        __atomic_store_n(&state->ctx.handoff, HANDOFF_RELEASED, __ATOMIC_RELEASE);
+    else if (failure->step != STEP_NONE)
+        syscall(__NR_pidfd_send_signal, state->pidfd, SIGKILL, NULL, 0);
+
+    /* The stack may only be unmapped after this returns: EOF or a report means the child left it. */
+    read_child_report(state, failure);
+    sigprocmask(SIG_SETMASK, &previous_mask, NULL);
+    return pid;
+}
+
 static int wait_for_pid(pid_t pid, int *status)
 {
     pid_t result;
@@ -903,18 +1177,20 @@ static int wait_for_pid(pid_t pid, int *status)
 }
 
 /*
- * Implements NativeSpawn.spawn(). On success the result contains the pid and
+ * Implements NativeSpawn.spawn() and, with a non-NULL request,
+ * NativeSpawn.spawnWithListener(). On success the result contains the pid and
  * the parent's ends of the stdio pipes, which the caller must close. On
  * failure it contains the step, errno and detail. Then any child has been
- * reaped, every fd is closed, and the pid slot is the reaped pid or -1.
+ * reaped, every fd is closed, and the pid slot is the reaped pid or -1. A
+ * listener that reached the epoll set stays there even then, and the
+ * supervisor closes it on EPOLLHUP.
  */
-JNIEXPORT jintArray JNICALL Java_org_seccomp4j_NativeSpawn_spawn(JNIEnv *env, jclass clazz,
+static jintArray spawn_job(JNIEnv *env,
         jbyteArray executable, jbyteArray argv, jint argc, jbyteArray envp, jint envc,
         jbyteArray directory, jintArray redirectKinds, jobjectArray redirectPaths, jbyteArray program,
-        jlongArray rlimits, jint umask_value, jint uid, jint gid, jintArray groups)
+        jlongArray rlimits, jint umask_value, jint uid, jint gid, jintArray groups,
+        const struct listener_request *request)
 {
-    (void) clazz;
-
     /* The result is allocated first, because once the child runs nothing may stop its pid from reaching the caller. */
     jintArray result = (*env)->NewIntArray(env, org_seccomp4j_NativeSpawn_RESULT_LENGTH);
     if (result == NULL)
@@ -929,6 +1205,10 @@ JNIEXPORT jintArray JNICALL Java_org_seccomp4j_NativeSpawn_spawn(JNIEnv *env, jc
     }
     if (argc < 1) {
         throw_illegal_argument(env, "argc is %d, but argv must contain at least the program name", (int) argc);
+        return NULL;
+    }
+    if (request != NULL && program == NULL) {
+        throw_illegal_argument(env, "a listener needs a program");
         return NULL;
     }
     bool valid = copy_c_string(env, executable, "executable", &state.executable)
@@ -950,17 +1230,22 @@ JNIEXPORT jintArray JNICALL Java_org_seccomp4j_NativeSpawn_spawn(JNIEnv *env, jc
 
     struct failure_report failure = { .step = STEP_NONE };
     pid_t pid = -1;
-    if (open_child_fds(&state, &failure) && map_child_stack(&state, &failure))
-        pid = start_child(&state, &failure);
-
-    /* The child has called execve() or exited, so its fds can be closed and its stack unmapped. */
-    close_child_fds(&state);
-    if (pid > 0) {
-        read_child_report(&state, &failure);
-        if (failure.step != STEP_NONE) {
-            int status;
-            wait_for_pid(pid, &status);
+    if (open_child_fds(&state, &failure) && map_child_stack(&state, &failure)) {
+        if (request == NULL) {
+            pid = start_child(&state, &failure);
+            /* With CLONE_VFORK the child has called execve() or exited by now. */
+            close_child_fds(&state);
+            if (pid > 0)
+                read_child_report(&state, &failure);
+        } else {
+            pid = start_reporting_child(&state, request, &failure);
         }
+    }
+
+    /* The child has called execve() or exited, so its stack can be unmapped once a failed child is reaped. */
+    if (pid > 0 && failure.step != STEP_NONE) {
+        int status;
+        wait_for_pid(pid, &status);
     }
 
     jint slots[org_seccomp4j_NativeSpawn_RESULT_LENGTH];
@@ -980,6 +1265,37 @@ JNIEXPORT jintArray JNICALL Java_org_seccomp4j_NativeSpawn_spawn(JNIEnv *env, jc
 
     (*env)->SetIntArrayRegion(env, result, 0, org_seccomp4j_NativeSpawn_RESULT_LENGTH, slots);
     return result;
+}
+
+JNIEXPORT jintArray JNICALL Java_org_seccomp4j_NativeSpawn_spawn(JNIEnv *env, jclass clazz,
+        jbyteArray executable, jbyteArray argv, jint argc, jbyteArray envp, jint envc,
+        jbyteArray directory, jintArray redirectKinds, jobjectArray redirectPaths, jbyteArray program,
+        jlongArray rlimits, jint umask_value, jint uid, jint gid, jintArray groups)
+{
+    (void) clazz;
+    return spawn_job(env, executable, argv, argc, envp, envc, directory, redirectKinds, redirectPaths,
+            program, rlimits, umask_value, uid, gid, groups, NULL);
+}
+
+JNIEXPORT jintArray JNICALL Java_org_seccomp4j_NativeSpawn_spawnWithListener(JNIEnv *env, jclass clazz,
+        jbyteArray executable, jbyteArray argv, jint argc, jbyteArray envp, jint envc,
+        jbyteArray directory, jintArray redirectKinds, jobjectArray redirectPaths, jbyteArray program,
+        jlongArray rlimits, jint umask_value, jint uid, jint gid, jintArray groups,
+        jint epollFd, jint jobId, jboolean waitKillable)
+{
+    (void) clazz;
+    if (epollFd < 0) {
+        throw_illegal_argument(env, "epoll fd %d is negative", (int) epollFd);
+        return NULL;
+    }
+    const struct listener_request request = {
+        .epoll_fd = epollFd,
+        .job_id = jobId,
+        .filter_flags = SECCOMP_FILTER_FLAG_NEW_LISTENER
+                | (waitKillable ? SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV : 0),
+    };
+    return spawn_job(env, executable, argv, argc, envp, envc, directory, redirectKinds, redirectPaths,
+            program, rlimits, umask_value, uid, gid, groups, &request);
 }
 
 JNIEXPORT void JNICALL Java_org_seccomp4j_NativeSpawn_awaitExit(JNIEnv *env, jclass clazz, jint pid)
@@ -1071,4 +1387,189 @@ JNIEXPORT jstring JNICALL Java_org_seccomp4j_NativeSpawn_strerror(JNIEnv *env, j
     char buffer[256];
     const char *text = STRERROR_TEXT(strerror_r(errnum, buffer, sizeof buffer), buffer);
     return (*env)->NewStringUTF(env, text);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Supervisor half                                                          */
+/* ------------------------------------------------------------------------ */
+
+/* Values shared with NativeSupervisor.java. */
+enum {
+    MAX_BATCH = org_seccomp4j_NativeSupervisor_MAX_BATCH,
+    RECORD_SLOTS = org_seccomp4j_NativeSupervisor_RECORD_SLOTS,
+    RESPONSE_SLOTS = org_seccomp4j_NativeSupervisor_RESPONSE_SLOTS,
+};
+
+/* Reports which features of the supervisor the kernel lacks, without installing anything. */
+JNIEXPORT jintArray JNICALL Java_org_seccomp4j_NativeSupervisor_probe(JNIEnv *env, jclass clazz)
+{
+    (void) clazz;
+    jint slots[org_seccomp4j_NativeSupervisor_PROBE_LENGTH] = { 0 };
+    uint32_t user_notif = SECCOMP_RET_USER_NOTIF;
+    long pidfd;
+
+    /* SECCOMP_GET_ACTION_AVAIL arrived in Linux 4.14 and SECCOMP_RET_USER_NOTIF in 5.0. */
+    if (syscall(SYS_seccomp, SECCOMP_GET_ACTION_AVAIL, 0, &user_notif) < 0) {
+        slots[org_seccomp4j_NativeSupervisor_PROBE_MISSING] = org_seccomp4j_NativeSupervisor_MISSING_USER_NOTIF;
+        slots[org_seccomp4j_NativeSupervisor_PROBE_ERRNO] = errno;
+    } else if (syscall(__NR_pidfd_getfd, -1, 0, 0) >= 0 || errno != EBADF) {
+        /* A kernel with pidfd_getfd() rejects fd -1 with EBADF, one without it fails with ENOSYS. */
+        slots[org_seccomp4j_NativeSupervisor_PROBE_MISSING] = org_seccomp4j_NativeSupervisor_MISSING_PIDFD_GETFD;
+        slots[org_seccomp4j_NativeSupervisor_PROBE_ERRNO] = errno;
+    } else if ((pidfd = syscall(__NR_pidfd_open, getpid(), 0)) < 0) {
+        slots[org_seccomp4j_NativeSupervisor_PROBE_MISSING] = org_seccomp4j_NativeSupervisor_MISSING_PIDFD_OPEN;
+        slots[org_seccomp4j_NativeSupervisor_PROBE_ERRNO] = errno;
+    } else {
+        close((int) pidfd);
+    }
+
+    /*
+     * The kernel checks the flags before it reads the program, so with a NULL
+     * program it fails with EFAULT if it supports WAIT_KILLABLE_RECV and with
+     * EINVAL if not. Nothing is installed either way.
+     */
+    long result = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+            SECCOMP_FILTER_FLAG_NEW_LISTENER | SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV, NULL);
+    slots[org_seccomp4j_NativeSupervisor_PROBE_WAIT_KILLABLE] = result < 0 && errno == EFAULT;
+
+    jintArray array = (*env)->NewIntArray(env, org_seccomp4j_NativeSupervisor_PROBE_LENGTH);
+    if (array != NULL)
+        (*env)->SetIntArrayRegion(env, array, 0, org_seccomp4j_NativeSupervisor_PROBE_LENGTH, slots);
+    return array;
+}
+
+JNIEXPORT jint JNICALL Java_org_seccomp4j_NativeSupervisor_createEpoll(JNIEnv *env, jclass clazz)
+{
+    (void) env;
+    (void) clazz;
+    int fd = epoll_create1(EPOLL_CLOEXEC);
+    return fd < 0 ? -errno : fd;
+}
+
+/*
+ * Kills the process of a thread that waits for a response, with SIGKILL, so
+ * that it never returns from the syscall. tgid is the process of that thread.
+ * Returns false if it could not, and the caller then sends a response instead.
+ */
+static bool kill_caller(int listener_fd, uint64_t id, pid_t tgid)
+{
+    int pidfd = (int) syscall(__NR_pidfd_open, tgid, 0);
+    if (pidfd < 0)
+        return false;
+
+    /*
+     * A valid id means the caller still waits, so its process existed when
+     * pidfd_open() ran, and the pidfd names it even if tgid is reused later
+     * (seccomp_unotify(2), "Design goals").
+     */
+    bool killed = ioctl(listener_fd, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0
+            && syscall(__NR_pidfd_send_signal, pidfd, SIGKILL, NULL, 0) == 0;
+    close(pidfd);
+    return killed;
+}
+
+/* Sends one response that the Java side decided: an errno, CONTINUE, or a kill. */
+static void respond_to_notification(const jlong *decision)
+{
+    int listener_fd = (int) decision[org_seccomp4j_NativeSupervisor_RESPONSE_LISTENER_FD];
+    uint64_t id = (uint64_t) decision[org_seccomp4j_NativeSupervisor_RESPONSE_ID];
+    pid_t kill_tgid = (pid_t) decision[org_seccomp4j_NativeSupervisor_RESPONSE_KILL_TGID];
+
+    if (kill_tgid > 0 && kill_caller(listener_fd, id, kill_tgid))
+        return;
+
+    struct seccomp_notif_resp response = {
+        .id = id,
+        .val = 0,
+        .error = (int32_t) decision[org_seccomp4j_NativeSupervisor_RESPONSE_ERROR],
+        .flags = (uint32_t) decision[org_seccomp4j_NativeSupervisor_RESPONSE_FLAGS],
+    };
+    /* ENOENT means the caller was killed after the notification arrived, so no one waits for this response. */
+    ioctl(listener_fd, SECCOMP_IOCTL_NOTIF_SEND, &response);
+}
+
+/*
+ * Turns one epoll event into a record. Returns false if there is nothing to
+ * report, when the caller was killed between epoll_wait() and the receive.
+ */
+static bool read_event(int epoll_fd, const struct epoll_event *event, jlong *record)
+{
+    int listener_fd = (int) (uint32_t) event->data.u64;
+    record[org_seccomp4j_NativeSupervisor_RECORD_JOB] = (jint) (event->data.u64 >> 32);
+    record[org_seccomp4j_NativeSupervisor_RECORD_LISTENER_FD] = listener_fd;
+
+    if (event->events & EPOLLIN) {
+        /*
+         * epoll saw a pending notification, and this thread is the only
+         * reader, so the receive does not block. It fails with ENOENT if the
+         * caller was killed since.
+         */
+        struct seccomp_notif notification;
+        memset(&notification, 0, sizeof notification);
+        if (ioctl(listener_fd, SECCOMP_IOCTL_NOTIF_RECV, &notification) < 0)
+            return false;
+
+        record[org_seccomp4j_NativeSupervisor_RECORD_KIND] = org_seccomp4j_NativeSupervisor_KIND_NOTIFICATION;
+        record[org_seccomp4j_NativeSupervisor_RECORD_ID] = (jlong) notification.id;
+        record[org_seccomp4j_NativeSupervisor_RECORD_PID] = notification.pid;
+        record[org_seccomp4j_NativeSupervisor_RECORD_NR] = notification.data.nr;
+        record[org_seccomp4j_NativeSupervisor_RECORD_ARCH] = (jint) notification.data.arch;
+        record[org_seccomp4j_NativeSupervisor_RECORD_INSTRUCTION_POINTER] = (jlong) notification.data.instruction_pointer;
+        for (int i = 0; i < 6; i++)
+            record[org_seccomp4j_NativeSupervisor_RECORD_ARGS + i] = (jlong) notification.data.args[i];
+        return true;
+    }
+
+    /* EPOLLHUP: every process that used the filter is gone, so no notification can come any more. */
+    epoll_ctl(epoll_fd, EPOLL_CTL_DEL, listener_fd, NULL);
+    close(listener_fd);
+    record[org_seccomp4j_NativeSupervisor_RECORD_KIND] = org_seccomp4j_NativeSupervisor_KIND_HANGUP;
+    return true;
+}
+
+/*
+ * Implements NativeSupervisor.exchange(): sends the responses of the previous
+ * batch, then waits for the next one. One JNI call per batch, not two per
+ * notification.
+ */
+JNIEXPORT jint JNICALL Java_org_seccomp4j_NativeSupervisor_exchange(JNIEnv *env, jclass clazz,
+        jint epollFd, jlongArray responses, jint responseCount, jlongArray records)
+{
+    (void) clazz;
+    if (responses == NULL || records == NULL) {
+        throw_illegal_argument(env, "responses and records must not be null");
+        return -1;
+    }
+    if (responseCount < 0 || responseCount > MAX_BATCH
+            || (*env)->GetArrayLength(env, responses) < responseCount * RESPONSE_SLOTS) {
+        throw_illegal_argument(env, "response count %d is not in [0, %d] or exceeds the array", (int) responseCount,
+                MAX_BATCH);
+        return -1;
+    }
+    jsize capacity = (*env)->GetArrayLength(env, records) / RECORD_SLOTS;
+    if (capacity < 1) {
+        throw_illegal_argument(env, "records has room for no record of %d slots", RECORD_SLOTS);
+        return -1;
+    }
+    if (capacity > MAX_BATCH)
+        capacity = MAX_BATCH;
+
+    jlong decisions[MAX_BATCH * RESPONSE_SLOTS];
+    (*env)->GetLongArrayRegion(env, responses, 0, responseCount * RESPONSE_SLOTS, decisions);
+    for (jint i = 0; i < responseCount; i++)
+        respond_to_notification(&decisions[i * RESPONSE_SLOTS]);
+
+    struct epoll_event events[MAX_BATCH];
+    int ready = epoll_wait(epollFd, events, capacity, -1);
+    if (ready < 0)
+        return errno == EINTR ? 0 : -errno;
+
+    jlong values[MAX_BATCH * RECORD_SLOTS];
+    int count = 0;
+    for (int i = 0; i < ready; i++) {
+        if (read_event(epollFd, &events[i], &values[count * RECORD_SLOTS]))
+            count++;
+    }
+    (*env)->SetLongArrayRegion(env, records, 0, count * RECORD_SLOTS, values);
+    return count;
 }

@@ -65,6 +65,22 @@ final class NativeSpawn {
             long[] rlimits, int umask, int uid, int gid, int[] groups);
 
     /**
+     * Spawns like {@link #spawn}, but the filter gets a seccomp listener, which is added to an epoll
+     * set before the child may call execve. The child is made with clone(CLONE_VM|CLONE_PIDFD)
+     * instead of CLONE_VFORK, because it has to wait for the parent to take the listener.
+     *
+     * @param program as for {@link #spawn}, but not null
+     * @param epollFd the supervisor's epoll fd; the listener's event data is {@code jobId << 32 | fd}
+     * @param waitKillable whether to add SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (Linux 5.19)
+     * @return as for {@link #spawn}; the listener, once added, belongs to the epoll set's owner
+     *     even when the spawn fails, and it reports EPOLLHUP once the failed child is reaped
+     */
+    static native int[] spawnWithListener(byte[] executable, byte[] argv, int argc, byte[] envp, int envc,
+            byte[] directory, int[] redirectKinds, byte[][] redirectPaths, byte[] program,
+            long[] rlimits, int umask, int uid, int gid, int[] groups,
+            int epollFd, int jobId, boolean waitKillable);
+
+    /**
      * Blocks until the child exits, without reaping it (waitid with WNOWAIT). It returns at
      * once if the pid is not a child of this process, and {@link #reap} then returns -ECHILD.
      */

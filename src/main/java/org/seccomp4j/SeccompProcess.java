@@ -45,6 +45,8 @@ public final class SeccompProcess extends Process {
 
     private final int pid;
     private final SyscallPolicy policy;
+    /** The denials the supervisor collects for this job, or null without denial reports. */
+    private final JobDenials denials;
     private final ProcessHandle handle;
     private final OutputStream stdin;
     private final PipeInputStream stdout;
@@ -56,10 +58,15 @@ public final class SeccompProcess extends Process {
     private int waitStatus;
 
     SeccompProcess(int[] spawnResult, SyscallPolicy policy) {
+        this(spawnResult, policy, null);
+    }
+
+    SeccompProcess(int[] spawnResult, SyscallPolicy policy, JobDenials denials) {
         // Loading JNR's native stub needs more stack than a reaper thread has, so load it here.
         Objects.requireNonNull(Posix.POSIX);
         this.pid = spawnResult[NativeSpawn.RESULT_PID];
         this.policy = policy;
+        this.denials = denials;
         this.handle = ProcessHandle.of(pid).orElse(null);
         int stdinFd = spawnResult[NativeSpawn.RESULT_STDIN_FD];
         int stdoutFd = spawnResult[NativeSpawn.RESULT_STDOUT_FD];
@@ -141,7 +148,9 @@ public final class SeccompProcess extends Process {
 
     /**
      * Returns the exit status; for a job ended by a signal, 128 plus the signal number, as shells
-     * and {@link ProcessBuilder}'s processes report it.
+     * and {@link ProcessBuilder}'s processes report it. A job that the supervisor killed for a
+     * {@code kill-process} rule (see {@link #killingSyscall()}) died of SIGKILL, but its value is
+     * 128 + SIGSYS (159), the value of a kill by the kernel's filter.
      */
     @Override
     public int exitValue() {
@@ -154,21 +163,65 @@ public final class SeccompProcess extends Process {
     }
 
     private int exitCode() {
-        int signal = Posix.terminatingSignal(waitStatus);
+        int signal = signalCode();
         return signal != 0 ? 128 + signal : Posix.exitCode(waitStatus);
     }
 
-    /** Returns the signal that ended the job, if it was ended by one; empty while it runs. */
+    /** Returns the terminating signal of the reaped job, with a supervisor's kill as SIGSYS; 0 if it exited. */
+    private int signalCode() {
+        int signal = Posix.terminatingSignal(waitStatus);
+        return signal == Posix.SIGKILL && supervisorKill() != null ? Posix.SIGSYS : signal;
+    }
+
+    /** Returns the denial whose kill-process rule the supervisor carried out on the leader, or null. */
+    private Denial supervisorKill() {
+        if (denials == null || Posix.terminatingSignal(waitStatus) != Posix.SIGKILL) {
+            return null;
+        }
+        return denials.killOf(pid);
+    }
+
+    /**
+     * Returns the signal that ended the job, if it was ended by one; empty while it runs. A kill by
+     * the supervisor for a {@code kill-process} rule is returned as SIGSYS.
+     */
     public OptionalInt terminatingSignal() {
         synchronized (lock) {
-            int signal = reaped ? Posix.terminatingSignal(waitStatus) : 0;
+            int signal = reaped ? signalCode() : 0;
             return signal != 0 ? OptionalInt.of(signal) : OptionalInt.empty();
         }
     }
 
-    /** Returns true if the job was killed by SIGSYS, the signal of a seccomp kill action. */
+    /**
+     * Returns true if a seccomp kill action ended the job: SIGSYS from the kernel, or the
+     * supervisor's SIGKILL for a {@code kill-process} rule.
+     */
     public boolean killedBySeccomp() {
         return terminatingSignal().orElse(0) == Posix.SIGSYS;
+    }
+
+    /**
+     * Returns the denied syscall whose {@code kill-process} rule ended the job's leader. With denial
+     * reports, such a rule notifies the supervisor, which records the syscall and kills the caller's
+     * process with SIGKILL before the syscall runs. Empty for other deaths, without denial reports,
+     * and for the kills the kernel makes itself: a syscall of another arch or of the x32 ABI, and
+     * {@code kill-thread}.
+     */
+    public Optional<Denial> killingSyscall() {
+        synchronized (lock) {
+            return Optional.ofNullable(reaped ? supervisorKill() : null);
+        }
+    }
+
+    /**
+     * Returns a snapshot of what the filter denied, or in AUDIT mode would have denied; empty if
+     * the job runs without denial reports (OFF mode, {@code reportDenials(false)}, or a kernel
+     * before Linux 5.6). Once {@link #waitFor()} has returned, it contains every denied call that
+     * returned before the leader exited. Processes that the job leaves running may add more until
+     * {@link DenialReport#isComplete()}.
+     */
+    public Optional<DenialReport> denials() {
+        return Optional.ofNullable(denials).map(JobDenials::snapshot);
     }
 
     /** Returns the policy the job runs under, or empty if it was started in OFF mode. */
@@ -176,30 +229,30 @@ public final class SeccompProcess extends Process {
         return Optional.ofNullable(policy);
     }
 
-    /** Sends SIGTERM to the job's process group, unless the job has already been reaped. */
+    /**
+     * Sends SIGTERM to every process of the job, including those that left its process group or
+     * session (see {@link JobTree}), unless the job has already been reaped.
+     */
     @Override
     public void destroy() {
-        signalGroup(Posix.SIGTERM);
+        signalTree(Posix.SIGTERM);
     }
 
-    /** Sends SIGKILL to the job's process group, unless the job has already been reaped. */
+    /** Sends SIGKILL to every process of the job, as {@link #destroy()} finds them. */
     @Override
     public Process destroyForcibly() {
-        signalGroup(Posix.SIGKILL);
+        signalTree(Posix.SIGKILL);
         return this;
     }
 
-    private void signalGroup(int signal) {
+    private void signalTree(int signal) {
         synchronized (lock) {
             if (reaped) {
                 return;
             }
-            // The leader is alive or an unreaped zombie, so its pid, and with it the group id, cannot
-            // have been reused.
-            if (Posix.POSIX.kill(-pid, signal) < 0) {
-                LOG.log(System.Logger.Level.DEBUG, "kill(-{0}, {1}) failed: {2}", pid, signal,
-                        Errno.describe(Posix.POSIX.errno()));
-            }
+            // The leader is alive or an unreaped zombie, so its pid, and with it the group and
+            // session ids, cannot have been reused.
+            JobTree.signal(pid, signal);
         }
     }
 

@@ -33,6 +33,10 @@ import java.util.Objects;
  * that fails, {@code start()} throws and nothing runs. The job gets its own session and process
  * group, and {@link Process#destroy()} signals the whole group.
  *
+ * <p>Unless {@link #reportDenials(boolean)} turns it off, the filter reports what it denies to
+ * this JVM through a seccomp listener, and {@link SeccompProcess#denials()} lists it. In AUDIT mode
+ * denied syscalls run and are only reported.
+ *
  * <p>Differences from ProcessBuilder: a command without a slash is looked up in the job's own PATH
  * (from {@link #environment()}), not the JVM's; the job never inherits fds other than 0, 1 and 2.
  *
@@ -51,6 +55,7 @@ public final class SeccompProcessBuilder {
     private boolean redirectErrorStream;
     private SyscallPolicy policy = SyscallPolicy.jobDefault();
     private SeccompMode mode;
+    private boolean reportDenials = true;
     private final Map<ResourceLimit, long[]> limits = new LinkedHashMap<>();
     private int umask = NativeSpawn.KEEP;
     private int uid = NativeSpawn.KEEP;
@@ -183,8 +188,34 @@ public final class SeccompProcessBuilder {
         return this;
     }
 
-    /** Sets a resource limit in the job, applied before credentials change. */
+    public boolean reportDenials() {
+        return reportDenials;
+    }
+
+    /**
+     * Sets whether the job's denied syscalls are reported to this JVM; on unless set. With reports,
+     * each call the policy fails with an errno (other than ENOSYS) or kills goes through the
+     * supervisor thread, which fails or kills it as the policy does and records it in
+     * {@link SeccompProcess#denials()}. That costs a few microseconds per denied call; allowed
+     * calls cost the same as without reports. If the kernel lacks what reports need (Linux 5.6),
+     * jobs get plain errno without reports, and this is logged once at DEBUG. AUDIT mode needs
+     * reports, so there {@code false} makes {@link #start()} throw.
+     */
+    public SeccompProcessBuilder reportDenials(boolean reportDenials) {
+        this.reportDenials = reportDenials;
+        return this;
+    }
+
+    /**
+     * Sets a resource limit in the job, applied before credentials change. Each value is at least 0,
+     * or {@link ResourceLimit#INFINITY}.
+     */
     public SeccompProcessBuilder limit(ResourceLimit resource, long soft, long hard) {
+        Objects.requireNonNull(resource, "resource");
+        if ((soft < 0 && soft != ResourceLimit.INFINITY) || (hard < 0 && hard != ResourceLimit.INFINITY)) {
+            throw new IllegalArgumentException("limits " + soft + " and " + hard + " of RLIMIT_" + resource
+                    + " must be at least 0 or ResourceLimit.INFINITY");
+        }
         if (Long.compareUnsigned(soft, hard) > 0) {
             throw new IllegalArgumentException("soft limit " + soft + " of RLIMIT_" + resource + " exceeds hard limit " + hard);
         }
@@ -210,6 +241,12 @@ public final class SeccompProcessBuilder {
         if (uid < 0 || gid < 0) {
             throw new IllegalArgumentException("uid " + uid + " and gid " + gid + " must not be negative");
         }
+        Objects.requireNonNull(groups, "groups");
+        for (int group : groups) {
+            if (group < 0) {
+                throw new IllegalArgumentException("group " + group + " must not be negative");
+            }
+        }
         this.uid = uid;
         this.gid = gid;
         this.groups = groups.clone();
@@ -222,6 +259,7 @@ public final class SeccompProcessBuilder {
      * @throws IOException if the job could not start; the message names the failed step and errno,
      *     for example {@code cannot start job: execve(/no/such) failed: ENOENT (No such file or
      *     directory)}. No process is left running or unreaped.
+     * @throws IllegalStateException in AUDIT mode with {@code reportDenials(false)}
      * @throws IndexOutOfBoundsException if the command is empty
      * @throws NullPointerException if an element of the command is null
      */
@@ -234,6 +272,10 @@ public final class SeccompProcessBuilder {
             if (arg.indexOf('\u0000') >= 0) {
                 throw new IOException("invalid null character in command argument '" + arg.replace('\u0000', '?') + "'");
             }
+        }
+        rejectNulInPath(directory, "directory");
+        for (Redirect redirect : redirects) {
+            rejectNulInPath(redirect.file(), "redirect file");
         }
         SeccompMode effectiveMode = mode();
         Map<String, String> env = environment != null ? environment : System.getenv();
@@ -264,10 +306,18 @@ public final class SeccompProcessBuilder {
             }
         }
 
-        byte[] program = null;
-        if (effectiveMode == SeccompMode.ENFORCE) {
-            program = policy.program().toByteArray();
+        NotificationSupervisor supervisor = effectiveMode != SeccompMode.OFF ? supervisorFor(effectiveMode) : null;
+        BpfProgram installed = null;
+        if (supervisor != null) {
+            try {
+                installed = ReportingProgram.derive(policy.program(), effectiveMode);
+            } catch (IllegalArgumentException e) {
+                throw new IOException("cannot start job: " + e.getMessage(), e);
+            }
+        } else if (effectiveMode == SeccompMode.ENFORCE) {
+            installed = policy.program();
         }
+        byte[] program = installed != null ? installed.toByteArray() : null;
         long[] rlimits = new long[limits.size() * 3];
         int slot = 0;
         for (Map.Entry<ResourceLimit, long[]> limit : limits.entrySet()) {
@@ -276,15 +326,58 @@ public final class SeccompProcessBuilder {
             rlimits[slot++] = limit.getValue()[1];
         }
 
-        int[] result = NativeSpawn.spawn(cString(executable), argv, args.size(), envp, envEntries.size(),
-                directoryBytes, kinds, paths, program, rlimits, umask, uid, gid, groups);
+        int[] result;
+        JobDenials denials = null;
+        if (supervisor == null) {
+            result = NativeSpawn.spawn(cString(executable), argv, args.size(), envp, envEntries.size(),
+                    directoryBytes, kinds, paths, program, rlimits, umask, uid, gid, groups);
+        } else {
+            try {
+                denials = supervisor.register(policy, effectiveMode);
+            } catch (IllegalStateException e) {
+                throw new IOException("cannot start job: " + e.getMessage(), e);
+            }
+            result = NativeSpawn.spawnWithListener(cString(executable), argv, args.size(), envp, envEntries.size(),
+                    directoryBytes, kinds, paths, program, rlimits, umask, uid, gid, groups,
+                    supervisor.epollFd(), denials.id(), supervisor.waitKillable());
+        }
 
         SpawnStep step = SpawnStep.of(result[NativeSpawn.RESULT_STEP]);
         if (step != SpawnStep.NONE) {
+            if (denials != null) {
+                supervisor.forget(denials);
+            }
             throw new IOException("cannot start job: " + describeFailure(step, result, executable)
-                    + (step == SpawnStep.SECCOMP ? "; program of " + policy.program().size() + " instructions" : ""));
+                    + (step == SpawnStep.SECCOMP ? "; program of " + installed.size() + " instructions" : "")
+                    + (step == SpawnStep.SECCOMP && supervisor != null && result[NativeSpawn.RESULT_ERRNO] == EBUSY
+                            ? "; this JVM already runs under a filter with a listener, so start jobs with"
+                                    + " reportDenials(false)"
+                            : ""));
         }
-        return new SeccompProcess(result, effectiveMode == SeccompMode.ENFORCE ? policy : null);
+        return new SeccompProcess(result, effectiveMode != SeccompMode.OFF ? policy : null, denials);
+    }
+
+    /** EBUSY: seccomp() refuses a second listener in one chain of filters (seccomp(2)). */
+    private static final int EBUSY = 16;
+
+    /**
+     * Returns the supervisor if this job reports denials, or null for plain errno.
+     *
+     * @throws IllegalStateException in AUDIT mode with {@code reportDenials(false)}
+     * @throws IOException in AUDIT mode on a kernel without what denial reports need
+     */
+    private NotificationSupervisor supervisorFor(SeccompMode effectiveMode) throws IOException {
+        if (!reportDenials) {
+            if (effectiveMode == SeccompMode.AUDIT) {
+                throw new IllegalStateException("AUDIT mode reports denials; it cannot run with reportDenials(false)");
+            }
+            return null;
+        }
+        NotificationSupervisor supervisor = NotificationSupervisor.instance();
+        if (supervisor == null && effectiveMode == SeccompMode.AUDIT) {
+            throw new IOException("cannot start job in AUDIT mode: " + NotificationSupervisor.unsupportedReason());
+        }
+        return supervisor;
     }
 
     private String describeFailure(SpawnStep step, int[] result, String executable) {
@@ -323,6 +416,13 @@ public final class SeccompProcessBuilder {
             hint = "; the policy " + policy.name() + " does not allow execve";
         }
         return call + " failed: " + Errno.describe(errno) + hint;
+    }
+
+    /** Rejects a path the shim could only pass on cut short at its first NUL byte. */
+    private static void rejectNulInPath(File path, String role) throws IOException {
+        if (path != null && path.getPath().indexOf('\u0000') >= 0) {
+            throw new IOException("invalid null character in " + role + " '" + path.getPath().replace('\u0000', '?') + "'");
+        }
     }
 
     private static int redirectKind(Redirect.Type type) {

@@ -2,7 +2,10 @@ package org.seccomp4j;
 
 /**
  * The step of a spawn that failed, as the shim reports it; the codes are shared with
- * {@code native/seccomp4j.c}. Steps up to {@link #CLONE} run in the parent, the rest in the child.
+ * {@code native/seccomp4j.c}. Steps up to {@link #CLONE} run in the parent, the rest in the child,
+ * except the listener steps of a job with denial reports: {@link #PIDFD_GETFD} and
+ * {@link #EPOLL_CTL} run in the parent, and {@link #LISTENER_HANDOFF} is the child giving up
+ * (ETIMEDOUT) because the parent did not take the listener within tens of seconds.
  */
 enum SpawnStep {
     NONE(0, ""),
@@ -22,7 +25,10 @@ enum SpawnStep {
     CHDIR(19, "chdir"),
     NO_NEW_PRIVS(20, "prctl(PR_SET_NO_NEW_PRIVS)"),
     SECCOMP(21, "seccomp(SET_MODE_FILTER)"),
-    EXECVE(22, "execve");
+    EXECVE(22, "execve"),
+    LISTENER_HANDOFF(23, "hand-off of the seccomp listener"),
+    PIDFD_GETFD(24, "pidfd_getfd(seccomp listener)"),
+    EPOLL_CTL(25, "epoll_ctl(EPOLL_CTL_ADD, seccomp listener)");
 
     final int code;
     final String call;

@@ -17,6 +17,12 @@ class SeccompModeTest {
     }
 
     @ParameterizedTest
+    @ValueSource(strings = {"audit", "AUDIT", " Audit "})
+    void auditValues(String value) {
+        assertEquals(SeccompMode.AUDIT, SeccompMode.parse(value));
+    }
+
+    @ParameterizedTest
     @NullSource
     @ValueSource(strings = {"", "0", "false", "False"})
     void offValues(String value) {

@@ -2,6 +2,7 @@ package org.seccomp4j.cli;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -11,6 +12,8 @@ import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import org.seccomp4j.BpfProgram;
 import org.seccomp4j.BpfSimulator;
+import org.seccomp4j.Denial;
+import org.seccomp4j.DenialReport;
 import org.seccomp4j.SeccompData;
 import org.seccomp4j.SeccompMode;
 import org.seccomp4j.SeccompProcess;
@@ -18,6 +21,8 @@ import org.seccomp4j.SeccompProcessBuilder;
 import org.seccomp4j.SyscallGroups;
 import org.seccomp4j.SyscallPolicy;
 import org.seccomp4j.SyscallTable;
+import org.seccomp4j.oci.ImportOptions;
+import org.seccomp4j.oci.OciProfiles;
 
 /**
  * The {@code bin/seccomp4j} command: run a command under a policy, and list, explain and dump
@@ -31,20 +36,32 @@ public final class Main {
             "usage: seccomp4j COMMAND [OPTIONS]",
             "",
             "commands:",
-            "  run [--policy NAME|FILE] [--allow-group NAME]... [--off] [--] CMD [ARG...]",
+            "  run [--policy NAME|FILE] [--allow-group NAME]... [--off|--audit] [--quiet] [--] CMD [ARG...]",
             "                 run CMD under the policy, stdio inherited; exits with CMD's status",
+            "                 and prints a line of denied syscalls on stderr unless --quiet",
+            "  learn -o FILE [--base NAME|FILE] [--allow-group NAME]... [--] CMD [ARG...]",
+            "                 run CMD in audit mode and write the base policy plus the syscalls",
+            "                 CMD needed to FILE; exits with CMD's status",
             "  list [--policy NAME|FILE] [--allow-group NAME]...",
             "                 print the allowlist, one NUMBER<TAB>NAME line per syscall",
             "  explain [--policy NAME|FILE] [--allow-group NAME]... SYSCALL[(ARG0,ARG1,...)]...",
             "                 print name, number, action and instructions executed for each syscall",
-            "  dump [--policy NAME|FILE] [--allow-group NAME]... [--format text|bpf|policy]",
+            "  dump [--policy NAME|FILE] [--allow-group NAME]... [--format text|bpf|policy|oci]",
             "                 print the program's disassembly (text), its raw bytes (bpf, as",
-            "                 bubblewrap's --seccomp FD reads them) or the policy file (policy)",
+            "                 bubblewrap's --seccomp FD reads them), the policy file (policy)",
+            "                 or the policy as an OCI seccomp profile in JSON (oci)",
             "",
             "options:",
-            "  --policy NAME|FILE   a built-in policy (job-default) or a policy file; default job-default",
+            "  --policy NAME|FILE   a built-in policy (job-default), a policy file, or an OCI or Docker",
+            "                       seccomp profile (FILE.json or JSON content); default job-default",
+            "  --cap NAME           a capability, such as CAP_SYS_ADMIN, for the includes and excludes",
+            "                       of a Docker profile; none unless given",
             "  --allow-group NAME   add an opt-in group: " + String.join(", ", SyscallGroups.names()),
             "  --off                run without NO_NEW_PRIVS and without the filter",
+            "  --audit              let denied syscalls run and only report them (Linux 5.6 or later)",
+            "  --quiet              do not print the line of denied syscalls",
+            "  -o, --output FILE    the policy file that learn writes",
+            "  --base NAME|FILE     the policy that learn starts from, as --policy; default job-default",
             "  --help               show this help");
 
     private final PrintStream out;
@@ -86,6 +103,8 @@ public final class Main {
                 return 0;
             case "run":
                 return run(new Options(args, true));
+            case "learn":
+                return learn(new Options(args, true));
             case "list":
                 return list(new Options(args, false));
             case "explain":
@@ -105,19 +124,43 @@ public final class Main {
         if (options.operands.isEmpty()) {
             throw new UsageException("run: missing command to run");
         }
+        if (options.off && options.audit) {
+            throw new UsageException("run: --off and --audit exclude each other");
+        }
         SyscallPolicy policy = options.policy();
-        SeccompProcessBuilder builder = new SeccompProcessBuilder(options.operands)
-                .inheritIO()
-                .policy(policy)
-                .mode(options.off ? SeccompMode.OFF : SeccompMode.ENFORCE);
-        SeccompProcess job;
-        try {
-            job = (SeccompProcess) builder.start();
-        } catch (IOException e) {
-            err.println("seccomp4j: " + e.getMessage());
+        SeccompMode mode = SeccompMode.ENFORCE;
+        if (options.off) {
+            mode = SeccompMode.OFF;
+        } else if (options.audit) {
+            mode = SeccompMode.AUDIT;
+        }
+        SeccompProcess job = startInheritingIO(options.operands, policy, mode);
+        if (job == null) {
             return 127;
         }
+        int status = awaitJob(job, policy);
+        if (!options.quiet) {
+            printDenials(job, policy, mode);
+        }
+        return status;
+    }
 
+    /** Starts a job with the tool's stdio, or prints why it cannot start and returns null. */
+    private SeccompProcess startInheritingIO(List<String> command, SyscallPolicy policy, SeccompMode mode) {
+        SeccompProcessBuilder builder = new SeccompProcessBuilder(command)
+                .inheritIO()
+                .policy(policy)
+                .mode(mode);
+        try {
+            return (SeccompProcess) builder.start();
+        } catch (IOException e) {
+            err.println("seccomp4j: " + e.getMessage());
+            return null;
+        }
+    }
+
+    /** Waits for the job, prints how a signal ended it, and returns its exit status. */
+    private int awaitJob(SeccompProcess job, SyscallPolicy policy) {
         // The job has its own session, so a Ctrl-C reaches only this JVM: pass it on as SIGTERM.
         Thread forwarder = new Thread(() -> stopJob(job), "seccomp4j-stop-job");
         Runtime.getRuntime().addShutdownHook(forwarder);
@@ -128,13 +171,77 @@ public final class Main {
             // The hook is already running.
         }
 
-        if (job.terminatingSignal().isPresent()) {
+        if (job.killingSyscall().isPresent()) {
+            Denial kill = job.killingSyscall().get();
+            err.println("seccomp4j: job killed: syscall " + kill.syscall() + " (" + kill.number()
+                    + ") is denied by policy " + policy.name());
+        } else if (job.terminatingSignal().isPresent()) {
             int signal = job.terminatingSignal().getAsInt();
             if (job.killedBySeccomp()) {
                 err.println("seccomp4j: job killed by SIGSYS: a syscall hit a kill action of policy " + policy.name());
             } else {
                 err.println("seccomp4j: job killed by signal " + signalName(signal) + " (" + signal + ")");
             }
+        }
+        return status;
+    }
+
+    /** Prints one line such as {@code seccomp4j: denied 3 syscalls: unshare x1, mount x2}, if anything was denied. */
+    private void printDenials(SeccompProcess job, SyscallPolicy policy, SeccompMode mode) {
+        DenialReport report = job.denials().orElse(null);
+        if (report == null || report.isEmpty()) {
+            return;
+        }
+        long calls = report.totalCount();
+        String counted = calls + (calls == 1 ? " syscall" : " syscalls");
+        if (mode == SeccompMode.AUDIT) {
+            err.println("seccomp4j: audit: policy " + policy.name() + " would deny " + counted + ": " + report.summary());
+        } else {
+            err.println("seccomp4j: denied " + counted + ": " + report.summary());
+        }
+    }
+
+    /**
+     * Runs the command in AUDIT mode under the base policy and writes the base plus every syscall
+     * the run needed; see {@link LearnedPolicy}.
+     */
+    private int learn(Options options) {
+        if (options.help) {
+            out.println(USAGE);
+            return 0;
+        }
+        if (options.output == null) {
+            throw new UsageException("learn: missing -o FILE, the policy file to write");
+        }
+        if (options.operands.isEmpty()) {
+            throw new UsageException("learn: missing command to run");
+        }
+        if (options.off || options.audit) {
+            throw new UsageException("learn: --off and --audit do not apply; learn always runs in audit mode");
+        }
+        SyscallPolicy base = options.policy();
+        SeccompProcess job = startInheritingIO(options.operands, base, SeccompMode.AUDIT);
+        if (job == null) {
+            return 127;
+        }
+        int status = awaitJob(job, base);
+        DenialReport report = job.denials().orElseThrow(
+                () -> new IllegalStateException("an audit run returned no denial report"));
+
+        LearnedPolicy learned = new LearnedPolicy(base, options.builtInBase(), report, options.operands);
+        Path file = Paths.get(options.output);
+        try {
+            Files.writeString(file, learned.text(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            err.println("seccomp4j: learn: cannot write " + file + ": " + e.getMessage());
+            return 1;
+        }
+        err.println("seccomp4j: learn: wrote " + file + ": policy " + base.name() + " plus "
+                + learned.addedSyscalls().size() + " syscalls" + (learned.addedSyscalls().isEmpty() ? "" : ": "
+                + String.join(", ", learned.addedSyscalls())));
+        if (status != 0) {
+            err.println("seccomp4j: learn: note that the command exited with status " + status
+                    + ", so the run may not have used everything it needs");
         }
         return status;
     }
@@ -221,8 +328,11 @@ public final class Main {
             case "policy":
                 out.print(policy.toText());
                 return 0;
+            case "oci":
+                out.print(OciProfiles.toJson(policy));
+                return 0;
             default:
-                throw new UsageException("dump: unknown format '" + options.format + "'; expected text, bpf or policy");
+                throw new UsageException("dump: unknown format '" + options.format + "'; expected text, bpf, policy or oci");
         }
     }
 
@@ -287,7 +397,11 @@ public final class Main {
     static final class Options {
         String policyName = "job-default";
         final List<String> groups = new ArrayList<>();
+        final List<String> capabilities = new ArrayList<>();
         boolean off;
+        boolean audit;
+        boolean quiet;
+        String output;
         boolean help;
         String format = "text";
         final List<String> operands = new ArrayList<>();
@@ -316,11 +430,27 @@ public final class Main {
                     case "--allow-group":
                         groups.add(value(args, ++i, arg));
                         break;
+                    case "--cap":
+                        capabilities.add(value(args, ++i, arg));
+                        break;
                     case "--format":
                         format = value(args, ++i, arg);
                         break;
                     case "--off":
                         off = true;
+                        break;
+                    case "--audit":
+                        audit = true;
+                        break;
+                    case "--quiet":
+                        quiet = true;
+                        break;
+                    case "-o":
+                    case "--output":
+                        output = value(args, ++i, arg);
+                        break;
+                    case "--base":
+                        policyName = value(args, ++i, arg);
                         break;
                     case "-h":
                     case "--help":
@@ -346,18 +476,37 @@ public final class Main {
             }
         }
 
+        /** Returns the built-in policy's name if the policy is one without groups, else null. */
+        String builtInBase() {
+            if (!groups.isEmpty() || isFile()) {
+                return null;
+            }
+            return policyName;
+        }
+
+        private boolean isFile() {
+            return policyName.contains("/") || policyName.contains(".") || Files.exists(Paths.get(policyName));
+        }
+
         /** Returns the named or read policy, with the chosen groups added. */
         SyscallPolicy policy() {
             SyscallPolicy base;
             Path file = Paths.get(policyName);
-            if (policyName.contains("/") || policyName.contains(".") || Files.exists(file)) {
+            boolean profile = false;
+            if (isFile()) {
                 try {
-                    base = SyscallPolicy.read(file);
+                    profile = OciProfiles.isProfile(file);
+                    base = profile
+                            ? OciProfiles.read(file, ImportOptions.defaults().withCapabilities(capabilities))
+                            : SyscallPolicy.read(file);
                 } catch (IOException e) {
                     throw new IllegalArgumentException("cannot read policy file " + policyName + ": " + e.getMessage(), e);
                 }
             } else {
                 base = SyscallPolicy.named(policyName);
+            }
+            if (!profile && !capabilities.isEmpty()) {
+                throw new UsageException("--cap applies only to OCI and Docker profiles (JSON), not to policy " + policyName);
             }
             if (groups.isEmpty()) {
                 return base;
