@@ -16,8 +16,11 @@ import java.util.Map;
  * <p>The list was chosen by tracing real jobs with strace (bash, coreutils, Python, JDK 17 and 25,
  * gcc, make, git, perl, MPI-like programs) and by denying each candidate in turn to see which
  * programs break, then adding the calls that GPU, NUMA and MPI runtimes are documented to use.
- * setresuid and setresgid are allowed because make's posix_spawn resets the child's ids to its own;
- * without CAP_SETUID the kernel refuses any other ids, and NO_NEW_PRIVS stops setuid binaries.
+ * WorkloadSuiteTest runs such jobs under this policy, and EscapeSuiteTest tries the ways out that
+ * it must stop.
+ * setresuid and setresgid are allowed because make's posix_spawn resets the child's ids to its own,
+ * and setreuid because strace sets its ids to its own before it starts the tracee. Without
+ * CAP_SETUID the kernel refuses any other ids, and NO_NEW_PRIVS stops setuid binaries.
  */
 final class JobDefaultPolicy {
 
@@ -79,6 +82,7 @@ final class JobDefaultPolicy {
         allow("shmctl", "control and remove System V shared memory");
         allow("dup", "duplicate an fd; shell redirections");
         allow("dup2", "duplicate an fd onto another; shell redirections");
+        allow("pause", "wait for a signal; without it Python's signal.pause() returns at once");
         allow("nanosleep", "sleep");
         allow("alarm", "schedule SIGALRM; timeouts in scripts");
         allow("setitimer", "interval timers; profilers and timeouts");
@@ -142,11 +146,14 @@ final class JobDefaultPolicy {
         allow("getppid", "parent process id");
         allow("getpgrp", "own process group");
         allow("setsid", "new session; daemons, setsid, Python start_new_session");
+        allow("setreuid", "set own ids; strace run by a non-root user calls setreuid(uid, uid) and exits without it");
         allow("getgroups", "supplementary groups; id, access checks");
         allow("setresuid", "reset ids to the process's own; make's posix_spawn does it per recipe");
         allow("getresuid", "real, effective and saved user ids");
         allow("setresgid", "reset group ids to the process's own; make's posix_spawn");
         allow("getresgid", "real, effective and saved group ids");
+        allow("getpgid", "process group of a process; Python os.getpgid raises without it");
+        allow("getsid", "session of a process; Python os.getsid");
         allow("rt_sigtimedwait", "wait for a signal; sigwait in threads");
         allow("rt_sigsuspend", "wait for a signal; shells wait");
         allow("sigaltstack", "alternate signal stack; Go, Rust and JVM stack overflow handling");
@@ -154,11 +161,16 @@ final class JobDefaultPolicy {
         allow("fstatfs", "file system figures by fd");
         allow("getpriority", "scheduling priority");
         allow("setpriority", "lower own priority; nice");
+        allow("sched_getparam", "read scheduling parameters; chrt -p, Python os.sched_getparam");
+        allow("sched_getscheduler", "read the scheduling policy; chrt -p, Python os.sched_getscheduler");
+        allow("sched_get_priority_max", "priority range of a scheduling policy; chrt -m, Python");
+        allow("sched_get_priority_min", "priority range of a scheduling policy; chrt -m");
         allow("mlock", "pin memory; RDMA and GPU transfer buffers (bounded by RLIMIT_MEMLOCK)");
         allow("munlock", "unpin memory");
         allow("prctl", "process attributes: the JVM names its threads, runners set PR_SET_PDEATHSIG and NO_NEW_PRIVS");
         allow("arch_prctl", "set the thread pointer; every dynamically linked program");
         allow("setrlimit", "set resource limits; ulimit (raising a hard limit needs privilege)");
+        allow("sync", "flush all file systems; the sync command exits 1 without it (unprivileged, like fsync)");
         allow("gettid", "own thread id");
         allow("fsetxattr", "copy extended attributes; cp -a, tar --xattrs");
         allow("getxattr", "extended attributes; cp -a, ls");
@@ -186,6 +198,8 @@ final class JobDefaultPolicy {
         allow("set_mempolicy", "NUMA memory policy; numactl, hwloc");
         allow("get_mempolicy", "NUMA memory policy; hwloc, the JVM");
         allow("waitid", "wait for a child; Python, posix_spawn");
+        allow("ioprio_set", "set the I/O class; ionice -c 3 (the kernel reserves the realtime class for privileged processes)");
+        allow("ioprio_get", "read the I/O priority; ionice -p");
         allow("inotify_add_watch", "watch files");
         allow("inotify_rm_watch", "stop watching files");
         allow("openat", "open files; every current libc");
@@ -215,9 +229,13 @@ final class JobDefaultPolicy {
         allow("pipe2", "create a pipe with flags; every current libc");
         allow("inotify_init1", "watch files with flags; tail -f");
         allow("prlimit64", "read and set resource limits; glibc getrlimit, ulimit");
+        allow("syncfs", "flush one file system; sync -f");
         allow("sendmmsg", "send several messages; glibc DNS resolver");
         allow("getcpu", "current CPU and NUMA node; sched_getcpu, hwloc");
+        allow("sched_getattr", "read scheduling attributes; chrt -p");
         allow("renameat2", "rename with flags; mv");
+        allow("seccomp", "add a stricter filter of the job's own; filters stack and the strictest result wins,"
+                + " prctl(PR_SET_SECCOMP) allows the same, and seccomp4j in a job needs seccomp(2)");
         allow("getrandom", "random bytes; shuf, Python, OpenSSL, the JVM");
         allow("memfd_create", "anonymous files; JITs, shared memory between ranks");
         allow("copy_file_range", "copy between files in the kernel; cp");
