@@ -15,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Starts a job under a seccomp filter, with the interface of {@link ProcessBuilder}.
@@ -46,6 +47,9 @@ import java.util.Objects;
 public final class SeccompProcessBuilder {
 
     private static final String DEFAULT_PATH = "/usr/local/bin:/usr/bin:/bin";
+    private static final System.Logger LOG = System.getLogger("org.seccomp4j");
+    /** Set once the same-uid warning has been logged, so a daemon logs it once, not per job. */
+    private static final AtomicBoolean SAME_UID_WARNED = new AtomicBoolean();
     private static final Charset PLATFORM_CHARSET = platformCharset();
 
     private List<String> command;
@@ -278,6 +282,9 @@ public final class SeccompProcessBuilder {
             rejectNulInPath(redirect.file(), "redirect file");
         }
         SeccompMode effectiveMode = mode();
+        if (effectiveMode != SeccompMode.OFF) {
+            warnIfJobSharesDaemonUid();
+        }
         Map<String, String> env = environment != null ? environment : System.getenv();
 
         String executable = resolveExecutable(args.get(0), env);
@@ -358,6 +365,20 @@ public final class SeccompProcessBuilder {
     }
 
     /** EBUSY: seccomp() refuses a second listener in one chain of filters (seccomp(2)). */
+    /**
+     * Logs once that jobs running as the JVM's own uid can open the JVM's /proc/PID/mem read-write:
+     * the filter cannot stop that, since jobs need open and pwrite, and the JVM runs unfiltered.
+     */
+    private void warnIfJobSharesDaemonUid() {
+        int daemonUid = Posix.POSIX.getuid();
+        if ((uid == NativeSpawn.KEEP || uid == daemonUid) && SAME_UID_WARNED.compareAndSet(false, true)) {
+            LOG.log(System.Logger.Level.WARNING, "jobs run as uid {0}, the JVM''s own uid, so a job can write"
+                    + " the JVM''s memory through /proc/{1}/mem, which no syscall filter stops; run jobs as another"
+                    + " user with SeccompProcessBuilder.user(uid, gid), or set kernel.yama.ptrace_scope to 1 or more",
+                    daemonUid, Long.toString(ProcessHandle.current().pid()));
+        }
+    }
+
     private static final int EBUSY = 16;
 
     /**

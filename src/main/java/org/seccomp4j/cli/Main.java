@@ -73,8 +73,13 @@ public final class Main {
     }
 
     public static void main(String[] args) {
+        // The tool prints its own errors; the library's warnings are for daemons that embed it.
+        QUIET_LIBRARY_LOGGER.setLevel(java.util.logging.Level.SEVERE);
         System.exit(new Main(System.out, System.err).execute(args));
     }
+
+    /** Held so that the level set in main() is not lost when the logger is garbage collected. */
+    private static final java.util.logging.Logger QUIET_LIBRARY_LOGGER = java.util.logging.Logger.getLogger("org.seccomp4j");
 
     /** Runs one command and returns the exit status. */
     int execute(String[] args) {
