@@ -38,9 +38,9 @@ import jnr.ffi.LibraryLoader;
  *       A process the job had stopped itself is continued too.
  * </ol>
  *
- * <p>A member other than the leader is signalled through a pidfd: the pidfd is opened first, and
- * only if {@code /proc/PID/stat} then shows the start time the scan saw is the signal sent. So a
- * pid that was reused after the scan is never signalled.
+ * <p>Each member is signalled through a pidfd: the pidfd is opened first, and only if
+ * {@code /proc/PID/stat} then shows the start time the scan saw is the signal sent. So on Linux 5.3
+ * and later a pid that was reused after the scan is never signalled.
  *
  * <p>NOTE: a process that leaves the session and whose chain of parents no longer leads to a member
  * (a daemon: fork, setsid, fork again, and the middle process exits, so init or a subreaper adopts
@@ -248,7 +248,7 @@ final class JobTree {
             this.group = group;
             this.session = session;
             this.startTime = startTime;
-            this.settled = isStoppedOrDead(state);
+            this.settled = isStoppedOrDead(pid, state);
         }
 
         /**
@@ -283,20 +283,46 @@ final class JobTree {
         /** Rereads the state; returns true once the process is stopped, dead or gone. */
         boolean refreshSettled() {
             Member now = read(pid);
-            if (now == null || now.startTime != startTime || isStoppedOrDead(now.state)) {
+            if (now == null || now.startTime != startTime || isStoppedOrDead(pid, now.state)) {
                 settled = true;
             }
             return settled;
         }
 
-        private static boolean isStoppedOrDead(char state) {
+        private static boolean isStoppedOrDead(int pid, char state) {
             // T: stopped by a signal, t: stopped by a tracer, Z: zombie, X: dead.
-            return state == 'T' || state == 't' || state == 'Z' || state == 'X';
+            if (state == 'Z') {
+                return allThreadsStoppedOrDead(pid);
+            }
+            return state == 'T' || state == 't' || state == 'X';
+        }
+
+        /**
+         * Checks every thread of a process that /proc shows as a zombie, because it shows Z also
+         * when only the main thread has exited and other threads still run and can fork.
+         */
+        private static boolean allThreadsStoppedOrDead(int pid) {
+            try (DirectoryStream<Path> tasks = Files.newDirectoryStream(PROC.resolve(Integer.toString(pid)).resolve("task"))) {
+                for (Path task : tasks) {
+                    String stat = new String(Files.readAllBytes(task.resolve("stat")), StandardCharsets.ISO_8859_1);
+                    int end = stat.lastIndexOf(')');
+                    char state = end >= 0 && end + 2 < stat.length() ? stat.charAt(end + 2) : 'X';
+                    if (state != 'T' && state != 't' && state != 'Z' && state != 'X') {
+                        return false;
+                    }
+                }
+            } catch (IOException gone) {
+                // The process or the thread was reaped meanwhile.
+                return true;
+            }
+            return true;
         }
 
         /** Signals the process if it is still the one the scan saw. */
         void send(int signal) {
-            if (state == 'Z' || state == 'X') {
+            // A zombie may still have running threads (see allThreadsStoppedOrDead), so it is
+            // signalled too. A real zombie discards the signal.
+            if (state == 'X') {
                 return;
             }
             int pidfd = (int) Syscalls.LIBC.syscall(SYS_PIDFD_OPEN, pid, 0, 0, 0);
