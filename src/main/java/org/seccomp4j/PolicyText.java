@@ -100,6 +100,10 @@ final class PolicyText {
         }
     }
 
+    private static boolean isAsciiDigit(char c) {
+        return c >= '0' && c <= '9';
+    }
+
     private static final class Token {
         final String text;
         final int column;
@@ -181,7 +185,7 @@ final class PolicyText {
         }
 
         private int syscall(Token token) {
-            if (!token.text.isEmpty() && Character.isDigit(token.text.charAt(0))) {
+            if (!token.text.isEmpty() && isAsciiDigit(token.text.charAt(0))) {
                 long number = value(token);
                 return attempt(token, () -> SyscallTable.requireKnown((int) Math.min(number, Integer.MAX_VALUE)));
             }
@@ -237,14 +241,18 @@ final class PolicyText {
             return tokens.get(i);
         }
 
-        /** Parses an unsigned 64-bit value, decimal or 0x-hex. */
+        /** Parses an unsigned 64-bit value, decimal or 0x-hex, in ASCII digits only. */
         private long value(Token token) {
             String text = token.text.toLowerCase(Locale.ROOT);
+            boolean hex = text.startsWith("0x");
+            String digits = hex ? text.substring(2) : text;
+            boolean valid = !digits.isEmpty() && digits.chars().allMatch(c -> isAsciiDigit((char) c)
+                    || (hex && c >= 'a' && c <= 'f'));
             try {
-                if (text.startsWith("0x")) {
-                    return Long.parseUnsignedLong(text.substring(2), 16);
+                if (!valid) {
+                    throw new NumberFormatException(token.text);
                 }
-                return Long.parseUnsignedLong(text);
+                return Long.parseUnsignedLong(digits, hex ? 16 : 10);
             } catch (NumberFormatException e) {
                 throw error(token, "invalid number '" + token.text + "'; expected decimal or 0x-hex, at most 64 bits", e);
             }

@@ -32,7 +32,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * {@link #start()} runs. In ENFORCE mode the child sets NO_NEW_PRIVS and installs the policy's
  * program as its last step before execve, so the job and every process it starts run filtered; if
  * that fails, {@code start()} throws and nothing runs. The job gets its own session and process
- * group, and {@link Process#destroy()} signals the whole group.
+ * group, and {@link Process#destroy()} signals the whole job tree (see {@link JobTree}).
  *
  * <p>Unless {@link #reportDenials(boolean)} turns it off, the filter reports what it denies to
  * this JVM through a seccomp listener, and {@link SeccompProcess#denials()} lists it. In AUDIT mode
@@ -265,6 +265,7 @@ public final class SeccompProcessBuilder {
      *     directory)}. No process is left running or unreaped.
      * @throws IllegalStateException in AUDIT mode with {@code reportDenials(false)}
      * @throws IndexOutOfBoundsException if the command is empty
+     * @throws IllegalArgumentException if the policy's program is too large for the kernel
      * @throws NullPointerException if an element of the command is null
      */
     public Process start() throws IOException {
@@ -316,11 +317,8 @@ public final class SeccompProcessBuilder {
         NotificationSupervisor supervisor = effectiveMode != SeccompMode.OFF ? supervisorFor(effectiveMode) : null;
         BpfProgram installed = null;
         if (supervisor != null) {
-            try {
-                installed = ReportingProgram.derive(policy.program(), effectiveMode);
-            } catch (IllegalArgumentException e) {
-                throw new IOException("cannot start job: " + e.getMessage(), e);
-            }
+            // A policy too large for BPF is a configuration error with or without reports.
+            installed = ReportingProgram.derive(policy.program(), effectiveMode);
         } else if (effectiveMode == SeccompMode.ENFORCE) {
             installed = policy.program();
         }

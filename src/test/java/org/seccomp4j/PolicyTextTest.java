@@ -78,6 +78,8 @@ class PolicyTextTest {
         "default                             | 1 | 1  | expected 'default ACTION'",
         "errno(EWHAT) read                   | 1 | 1  | unknown errno name 'EWHAT'",
         "include nothing-such                | 1 | 9  | unknown policy 'nothing-such'",
+        "allow \u0663                         | 1 | 7  | unknown syscall",
+        "allow read if arg0 == \u0663         | 1 | 23 | invalid number",
     })
     void badLineIsReportedWithPosition(String line, int lineNumber, int column, String message) {
         PolicyParseException error = assertThrows(PolicyParseException.class,

@@ -374,8 +374,13 @@ public final class Main {
             }
             int number;
             String name;
-            if (!head.isEmpty() && Character.isDigit(head.charAt(0))) {
-                number = (int) parseValue(head, text);
+            if (!head.isEmpty() && (head.charAt(0) == '-' || (head.charAt(0) >= '0' && head.charAt(0) <= '9'))) {
+                long value = parseValue(head, text);
+                // seccomp_data.nr is 32 bits wide; -1 is what a tracer writes to skip a syscall.
+                if (value < -1 || value > 0xffffffffL) {
+                    throw new UsageException("explain: syscall number " + head + " does not fit 32 bits");
+                }
+                number = (int) value;
                 name = SyscallTable.nameOrNumber(number);
             } else {
                 name = head;
@@ -388,6 +393,9 @@ public final class Main {
         private static long parseValue(String value, String whole) {
             try {
                 String lower = value.toLowerCase(Locale.ROOT);
+                if (!lower.matches("-?[0-9]+|0x[0-9a-f]+")) {
+                    throw new NumberFormatException(value);
+                }
                 if (lower.startsWith("-")) {
                     return Long.parseLong(lower);
                 }

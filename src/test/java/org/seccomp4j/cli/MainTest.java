@@ -113,6 +113,8 @@ class MainTest {
         assertEquals(2, execute("list", "--no-such-option"));
         assertEquals(2, execute("run"));
         assertEquals(2, execute("explain", "no_such_call"));
+        assertEquals(2, execute("explain", "4294967296"));
+        assertEquals(2, execute("explain", "read(\u0663)"));
         assertEquals(2, execute("dump", "--format", "elf"));
         assertEquals(2, execute("list", "--policy"));
         assertEquals(2, execute("run", "--allow-group", "nonsense", "--", "true"));
