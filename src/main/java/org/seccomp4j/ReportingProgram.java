@@ -35,6 +35,10 @@ final class ReportingProgram {
 
     private static final int OFFSET_NR = 0;
     private static final int OFFSET_ARCH = 4;
+    private static final int OFFSET_ARG1_LOW = 24;
+    private static final int SYSCALL_SECCOMP = 317;
+    /** From linux/seccomp.h, Linux 5.0. */
+    private static final int SECCOMP_FILTER_FLAG_NEW_LISTENER = 1 << 3;
 
     private ReportingProgram() {
     }
@@ -92,6 +96,13 @@ final class ReportingProgram {
     /**
      * The arch check and x32 guard, in the order and with the outcome of the compiler's: the
      * syscall number -1, which a tracer writes to skip a syscall, goes on to the original program.
+     *
+     * <p>Then a check the original program does not have: seccomp() with
+     * SECCOMP_FILTER_FLAG_NEW_LISTENER fails with EPERM. While the supervisor holds this filter's
+     * listener the kernel refuses a second one with EBUSY, but once the listener is closed (the
+     * JVM exited or crashed) a job could install a filter with a listener of its own. The kernel
+     * hands a notification to the newest filter that asks for one, so the job would then answer
+     * its own denied calls with "continue".
      */
     private static List<BpfInstruction> guard() {
         final int loadArch = 0;
@@ -101,7 +112,11 @@ final class ReportingProgram {
         final int checkX32 = 4;
         final int checkSkipped = 5;
         final int killX32 = 6;
-        final int original = 7;
+        final int checkSeccomp = 7;
+        final int loadFlags = 8;
+        final int checkNewListener = 9;
+        final int denyNewListener = 10;
+        final int original = 11;
         int kill = Action.KILL_PROCESS.returnValue();
 
         BpfInstruction[] guard = new BpfInstruction[original];
@@ -111,10 +126,17 @@ final class ReportingProgram {
         guard[killArch] = statement(BPF_RET | BPF_K, kill);
         guard[loadNr] = statement(BPF_LD | BPF_W | BPF_ABS, OFFSET_NR);
         guard[checkX32] = jump(BPF_JMP | BPF_JSET | BPF_K, SyscallPolicy.X32_SYSCALL_BIT,
-                offset(checkX32, checkSkipped), offset(checkX32, original));
+                offset(checkX32, checkSkipped), offset(checkX32, checkSeccomp));
         guard[checkSkipped] = jump(BPF_JMP | BPF_JEQ | BPF_K, -1, offset(checkSkipped, original),
                 offset(checkSkipped, killX32));
         guard[killX32] = statement(BPF_RET | BPF_K, kill);
+        guard[checkSeccomp] = jump(BPF_JMP | BPF_JEQ | BPF_K, SYSCALL_SECCOMP,
+                offset(checkSeccomp, loadFlags), offset(checkSeccomp, original));
+        // seccomp(2) takes its flags as an unsigned int, so the low half of args[1] is all of them.
+        guard[loadFlags] = statement(BPF_LD | BPF_W | BPF_ABS, OFFSET_ARG1_LOW);
+        guard[checkNewListener] = jump(BPF_JMP | BPF_JSET | BPF_K, SECCOMP_FILTER_FLAG_NEW_LISTENER,
+                offset(checkNewListener, denyNewListener), offset(checkNewListener, original));
+        guard[denyNewListener] = statement(BPF_RET | BPF_K, Action.errno(Errno.EPERM).returnValue());
         return List.of(guard);
     }
 

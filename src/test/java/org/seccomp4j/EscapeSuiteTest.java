@@ -12,6 +12,7 @@ import java.nio.file.Paths;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledOnOs;
@@ -238,14 +239,44 @@ class EscapeSuiteTest {
         assertEquals(List.of("loosen_notify -1 EPERM", "notifications 0 OK", "filters 2 OK", "alive"), result.lines());
     }
 
-    /** With denial reports the job's filter has a listener already, and the kernel allows one per chain. */
+    /**
+     * With denial reports the reporting program refuses a filter with a listener (EPERM), so the job
+     * cannot take over its own notifications, not even once the supervisor's listener is closed.
+     */
     @Test
     void listenerRejectedWithDenialReports() throws Exception {
         Jobs.Result result = escape(SyscallPolicy.jobDefault(), true, "loosen_notify", "ptrace_traceme", "filters");
 
         assertEquals(0, result.exitValue, result.toString());
-        assertEquals(List.of("loosen_notify -1 EBUSY", "ptrace_traceme -1 EPERM", "filters 1 OK", "alive"),
+        assertEquals(List.of("loosen_notify -1 EPERM", "ptrace_traceme -1 EPERM", "filters 1 OK", "alive"),
                 result.lines());
+    }
+
+    /**
+     * A job that kills the JVM of bin/seccomp4j leaves its filter without a listener. Its denied calls
+     * then fail with ENOSYS, and it still cannot install a listener of its own to let them through.
+     */
+    @Test
+    void jobOutlivingSupervisorCannotTakeOver() throws Exception {
+        Path output = temp.resolve("after-supervisor.txt");
+        Path java = Paths.get(System.getProperty("java.home"), "bin", "java");
+        String script = "kill -9 $PPID; sleep 0.5; " + Jobs.probe("escape") + " loosen_notify ptrace_traceme > " + output;
+        Process cli = new ProcessBuilder(java.toString(), "--enable-native-access=ALL-UNNAMED",
+                "-cp", System.getProperty("java.class.path"), "org.seccomp4j.cli.Main", "run", "--", "sh", "-c", script)
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .start();
+        assertTrue(cli.waitFor(60, TimeUnit.SECONDS), "bin/seccomp4j did not end");
+        assertEquals(137, cli.exitValue(), "the job should have killed the tool's JVM");
+
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!Files.exists(output) || !Files.readString(output).contains("alive")) {
+            assertTrue(System.nanoTime() < deadline, "the orphaned job did not finish");
+            Thread.sleep(20);
+        }
+        List<String> lines = Files.readAllLines(output);
+        assertEquals("loosen_notify -1 EPERM", lines.get(0), lines.toString());
+        assertTrue(lines.get(1).matches("ptrace_traceme -1 (ENOSYS|EPERM)"), lines.toString());
     }
 
     @Test

@@ -47,8 +47,11 @@ class ReportingProgramTest {
                 Action actual = BpfSimulator.run(derived, data).action();
                 boolean guarded = data.arch() != SyscallPolicy.AUDIT_ARCH_X86_64
                         || ((data.number() & SyscallPolicy.X32_SYSCALL_BIT) != 0 && data.number() != -1);
+                boolean newListener = data.number() == SECCOMP && (data.arg(1) & NEW_LISTENER) != 0;
                 if (guarded) {
                     assertEquals(Action.KILL_PROCESS, actual, policy.name() + " " + describe(data));
+                } else if (newListener) {
+                    assertEquals(Action.errno(Errno.EPERM), actual, policy.name() + " " + describe(data));
                 } else if (ReportingProgram.isReported(expected, mode)) {
                     assertEquals(Action.USER_NOTIF, actual, policy.name() + " " + describe(data));
                 } else {
@@ -74,10 +77,29 @@ class ReportingProgramTest {
 
     @ParameterizedTest
     @EnumSource(value = SeccompMode.class, names = {"ENFORCE", "AUDIT"})
-    void derivedProgramAddsSevenInstructions(SeccompMode mode) {
+    void derivedProgramAddsElevenInstructions(SeccompMode mode) {
         BpfProgram original = SyscallPolicy.jobDefault().program();
-        assertEquals(original.size() + 7, ReportingProgram.derive(original, mode).size());
+        assertEquals(original.size() + 11, ReportingProgram.derive(original, mode).size());
     }
+
+    /** Once the supervisor's listener is gone, a job must not install a listener of its own. */
+    @ParameterizedTest
+    @EnumSource(value = SeccompMode.class, names = {"ENFORCE", "AUDIT"})
+    void secondListenerIsRefused(SeccompMode mode) {
+        BpfProgram derived = ReportingProgram.derive(SyscallPolicy.jobDefault().program(), mode);
+        long setModeFilter = 1;
+        for (long flags : new long[] {NEW_LISTENER, NEW_LISTENER | 1, 0xffffffffL, NEW_LISTENER | 0x100000000L}) {
+            assertEquals(Action.errno(Errno.EPERM),
+                    BpfSimulator.run(derived, SeccompData.x86_64(SECCOMP, setModeFilter, flags)).action(), "flags " + flags);
+        }
+        for (long flags : new long[] {0, 1, 0x100000000L}) {
+            assertEquals(Action.ALLOW,
+                    BpfSimulator.run(derived, SeccompData.x86_64(SECCOMP, setModeFilter, flags)).action(), "flags " + flags);
+        }
+    }
+
+    private static final int SECCOMP = 317;
+    private static final long NEW_LISTENER = 1 << 3;
 
     @ParameterizedTest
     @EnumSource(value = SeccompMode.class, names = {"ENFORCE", "AUDIT"})
