@@ -3,6 +3,7 @@ package org.seccomp4j;
 import static org.seccomp4j.BpfInstruction.*;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
@@ -26,18 +27,23 @@ import java.util.Map;
  *   <li>The last range contains the numbers above the table's highest and returns ENOSYS, so a libc
  *       newer than the table falls back to an older syscall instead of failing.
  *   <li>A leaf for a syscall with conditional rules tests the arguments, rule by rule, each 64-bit
- *       value as two 32-bit halves.
+ *       value as two 32-bit halves. A half that the accumulator already contains is not loaded again:
+ *       the job default's second ioctl rule tests the same low half of arg1 as its first.
  *   <li>Whatever no rule decides gets the default action.
  * </ol>
  *
  * <p>The program is emitted backwards, from the last instruction to the first, so every jump
  * target already has its position when the jump is written, and no offset is counted by hand. A
  * conditional jump can only skip 255 instructions; a farther target is reached through a
- * {@code ja} placed next to the jump, or for a return through a fresh copy of the return.
+ * {@code ja} placed next to the jump, or for a return through a fresh copy of the return. A last
+ * pass then drops every load whose word the accumulator contains on all paths into it, which only
+ * shortens jumps.
  *
- * <p>NOTE: argument checks reload the argument for every condition, even when two conditions of a
- * rule test the same half; the programs this library builds have few conditions, so it was left
- * simple.
+ * <p>Why the shape matters beyond the syscalls that run it: at install time the kernel emulates the
+ * program once per syscall number of x86_64 and of i386 to precompute which numbers are allowed
+ * whatever the arguments (seccomp_cache_prepare, Linux 5.11). It also converts every instruction to
+ * eBPF and, with the JIT on, compiles it. So the install cost grows with the program's size and with
+ * the path of every number, and bench/ measures both against libseccomp's binary tree.
  */
 final class ProgramCompiler {
 
@@ -74,13 +80,93 @@ final class ProgramCompiler {
     }
 
     private BpfProgram finish() {
-        if (reversed.size() > BpfProgram.MAX_INSTRUCTIONS) {
-            throw new IllegalArgumentException("policy too large for BPF: its program has " + reversed.size()
-                    + " instructions, more than the kernel's limit of " + BpfProgram.MAX_INSTRUCTIONS);
-        }
         List<BpfInstruction> program = new ArrayList<>(reversed);
         Collections.reverse(program);
+        program = withoutRedundantLoads(program);
+        if (program.size() > BpfProgram.MAX_INSTRUCTIONS) {
+            throw new IllegalArgumentException("policy too large for BPF: its program has " + program.size()
+                    + " instructions, more than the kernel's limit of " + BpfProgram.MAX_INSTRUCTIONS);
+        }
         return new BpfProgram(program);
+    }
+
+    // ---- Dropping loads of a word already in the accumulator ----
+
+    /** Accumulator state: its contents are not a known word of seccomp_data. */
+    private static final int UNKNOWN_WORD = -1;
+    /** Accumulator state of an instruction no path has reached yet. */
+    private static final int NOT_REACHED = -2;
+
+    /**
+     * Removes each {@code ld [k]} that every path reaches with the word at k already in the
+     * accumulator, and retargets jumps to what followed it. Every jump goes forward, so one pass in
+     * program order visits all paths into an instruction before the instruction itself. Removing
+     * instructions only shortens jumps, so every offset still fits.
+     */
+    static List<BpfInstruction> withoutRedundantLoads(List<BpfInstruction> program) {
+        int size = program.size();
+        int[] held = new int[size];
+        Arrays.fill(held, NOT_REACHED);
+        held[0] = UNKNOWN_WORD;
+        boolean[] removed = new boolean[size];
+        boolean anyRemoved = false;
+        for (int i = 0; i < size; i++) {
+            BpfInstruction instruction = program.get(i);
+            int word = held[i] == NOT_REACHED ? UNKNOWN_WORD : held[i];
+            if (instruction.code() == (BPF_LD | BPF_W | BPF_ABS)) {
+                removed[i] = word == instruction.k();
+                anyRemoved |= removed[i];
+                word = instruction.k();
+            } else if (!instruction.isJump() && !instruction.isReturn()) {
+                word = UNKNOWN_WORD;
+            }
+            for (int successor : successors(program, i)) {
+                held[successor] = held[successor] == NOT_REACHED || held[successor] == word ? word : UNKNOWN_WORD;
+            }
+        }
+        if (!anyRemoved) {
+            return program;
+        }
+
+        // newIndex[i] is the position of the first kept instruction at or after i.
+        int[] newIndex = new int[size + 1];
+        newIndex[size] = size;
+        int kept = 0;
+        for (int i = 0; i < size; i++) {
+            newIndex[i] = kept;
+            kept += removed[i] ? 0 : 1;
+        }
+        List<BpfInstruction> result = new ArrayList<>(kept);
+        for (int i = 0; i < size; i++) {
+            if (removed[i]) {
+                continue;
+            }
+            BpfInstruction instruction = program.get(i);
+            int from = newIndex[i] + 1;
+            if (instruction.isUnconditionalJump()) {
+                result.add(statement(instruction.code(), newIndex[i + 1 + instruction.k()] - from));
+            } else if (instruction.isJump()) {
+                result.add(jump(instruction.code(), instruction.k(), newIndex[i + 1 + instruction.jt()] - from,
+                        newIndex[i + 1 + instruction.jf()] - from));
+            } else {
+                result.add(instruction);
+            }
+        }
+        return result;
+    }
+
+    private static int[] successors(List<BpfInstruction> program, int index) {
+        BpfInstruction instruction = program.get(index);
+        if (instruction.isReturn()) {
+            return new int[0];
+        }
+        if (instruction.isUnconditionalJump()) {
+            return new int[] {index + 1 + instruction.k()};
+        }
+        if (instruction.isJump()) {
+            return new int[] {index + 1 + instruction.jt(), index + 1 + instruction.jf()};
+        }
+        return new int[] {index + 1};
     }
 
     // ---- Dispatch on the syscall number ----

@@ -64,6 +64,55 @@ class ProgramShapeTest {
         assertEquals(expected, policy.program().instructions());
     }
 
+    @Test
+    void goldenProgramLoadsSharedHalfOnce() {
+        // The second rule tests the half the first one loaded, so it has no load of its own.
+        SyscallPolicy policy = SyscallPolicy.builder()
+                .rule("ioctl", Action.errno(Errno.EPERM), ArgCondition.maskedEquals(1, 0xffffffffL, 0x5412))
+                .rule("ioctl", Action.errno(Errno.EPERM), ArgCondition.maskedEquals(1, 0xffffffffL, 0x541c))
+                .allow("ioctl")
+                .build();
+
+        List<BpfInstruction> expected = List.of(
+                insn(0x20, 0, 0, 0x00000004),   // 0: ld arch
+                insn(0x15, 0, 3, 0xc000003e),   // 1: jeq AUDIT_ARCH_X86_64
+                insn(0x20, 0, 0, 0x00000000),   // 2: ld nr
+                insn(0x45, 0, 2, 0x40000000),   // 3: jset x32 bit
+                insn(0x15, 9, 0, 0xffffffff),   // 4: nr -1
+                insn(0x06, 0, 0, 0x80000000),   // 5: kill-process
+                insn(0x35, 5, 0, 0x00000011),   // 6: jge 17
+                insn(0x35, 0, 5, 0x00000010),   // 7: jge 16 (ioctl)
+                insn(0x20, 0, 0, 0x00000018),   // 8: ld args[1] low
+                insn(0x15, 3, 0, 0x00005412),   // 9: jeq TIOCSTI
+                insn(0x15, 2, 0, 0x0000541c),   // 10: jeq TIOCLINUX on the args[1] low half still in A
+                insn(0x06, 0, 0, 0x7fff0000),   // 11: allow
+                insn(0x35, 1, 0, 0x000001d8),   // 12: jge 472
+                insn(0x06, 0, 0, 0x00050001),   // 13: errno(EPERM)
+                insn(0x06, 0, 0, 0x00050026));  // 14: errno(ENOSYS)
+        assertEquals(expected, policy.program().instructions());
+    }
+
+    @Test
+    void loadIsKeptWhenPathsDisagree() {
+        // The first rule fails from its high-half test or its low-half test, so the second rule's
+        // load of the low half is reached with either half in the accumulator and must stay.
+        SyscallPolicy policy = SyscallPolicy.builder()
+                .rule("ioctl", Action.errno(Errno.EPERM), ArgCondition.equalTo(1, 0x1_0000_5412L))
+                .rule("ioctl", Action.errno(Errno.EPERM), ArgCondition.maskedEquals(1, 0xffffffffL, 0x541c))
+                .allow("ioctl")
+                .build();
+
+        long lowHalfLoads = policy.program().instructions().stream()
+                .filter(instruction -> instruction.equals(insn(0x20, 0, 0, 0x18)))
+                .count();
+        assertEquals(2, lowHalfLoads);
+        for (long request : new long[] {0x541c, 0x1_0000_541cL, 0x1_0000_5412L, 0x5412, 0x541b}) {
+            Action expected = policy.actionFor("ioctl", 3, request);
+            Action actual = BpfSimulator.run(policy.program(), SeccompData.x86_64(16, 3, request)).action();
+            assertEquals(expected, actual, "ioctl request 0x" + Long.toHexString(request));
+        }
+    }
+
     /**
      * Builds a policy whose ioctl rule has {@code wide} 4-instruction and {@code narrow} 2-instruction
      * conditions, so the jump over its argument checks can be made any length.
