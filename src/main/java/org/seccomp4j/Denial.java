@@ -75,7 +75,8 @@ public final class Denial {
                 .append(action).append(" x").append(count)
                 .append(", first by pid ").append(firstPid);
         if (!firstProgram.isEmpty()) {
-            text.append(" (").append(firstProgram).append(')');
+            // The job chooses its program's path, so control characters must not reach a log line.
+            text.append(" (").append(firstProgram.replaceAll("\\p{Cntrl}", "?")).append(')');
         }
         text.append(" with (");
         for (int i = 0; i < firstArguments.length; i++) {

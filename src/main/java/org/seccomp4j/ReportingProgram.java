@@ -60,7 +60,7 @@ final class ReportingProgram {
         if (derived.size() > BpfProgram.MAX_INSTRUCTIONS) {
             throw new IllegalArgumentException("policy too large for denial reports: the reporting program has "
                     + derived.size() + " instructions, more than the kernel's limit of " + BpfProgram.MAX_INSTRUCTIONS
-                    + "; start the job with reportDenials(false)");
+                    + "; start the job with reportDenials(false) (bin/seccomp4j run --no-reports)");
         }
         return new BpfProgram(derived);
     }

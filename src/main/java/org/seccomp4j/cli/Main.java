@@ -60,6 +60,7 @@ public final class Main {
             "  --off                run without NO_NEW_PRIVS and without the filter",
             "  --audit              let denied syscalls run and only report them (Linux 5.6 or later)",
             "  --quiet              do not print the line of denied syscalls",
+            "  --no-reports         deny with plain errno, without reporting denied syscalls (run only)",
             "  -o, --output FILE    the policy file that learn writes",
             "  --base NAME|FILE     the policy that learn starts from, as --policy; default job-default",
             "  --help               show this help");
@@ -139,7 +140,7 @@ public final class Main {
         } else if (options.audit) {
             mode = SeccompMode.AUDIT;
         }
-        SeccompProcess job = startInheritingIO(options.operands, policy, mode);
+        SeccompProcess job = startInheritingIO(options.operands, policy, mode, !options.noReports);
         if (job == null) {
             return 127;
         }
@@ -151,11 +152,13 @@ public final class Main {
     }
 
     /** Starts a job with the tool's stdio, or prints why it cannot start and returns null. */
-    private SeccompProcess startInheritingIO(List<String> command, SyscallPolicy policy, SeccompMode mode) {
+    private SeccompProcess startInheritingIO(List<String> command, SyscallPolicy policy, SeccompMode mode,
+            boolean reportDenials) {
         SeccompProcessBuilder builder = new SeccompProcessBuilder(command)
                 .inheritIO()
                 .policy(policy)
-                .mode(mode);
+                .mode(mode)
+                .reportDenials(reportDenials);
         try {
             return (SeccompProcess) builder.start();
         } catch (IOException e) {
@@ -183,7 +186,8 @@ public final class Main {
         } else if (job.terminatingSignal().isPresent()) {
             int signal = job.terminatingSignal().getAsInt();
             if (job.killedBySeccomp()) {
-                err.println("seccomp4j: job killed by SIGSYS: a syscall hit a kill action of policy " + policy.name());
+                // A job can also send itself SIGSYS, so this is the likely cause, not a certainty.
+                err.println("seccomp4j: job killed by SIGSYS, most likely by a kill action of policy " + policy.name());
             } else {
                 err.println("seccomp4j: job killed by signal " + signalName(signal) + " (" + signal + ")");
             }
@@ -225,7 +229,7 @@ public final class Main {
             throw new UsageException("learn: --off and --audit do not apply; learn always runs in audit mode");
         }
         SyscallPolicy base = options.policy();
-        SeccompProcess job = startInheritingIO(options.operands, base, SeccompMode.AUDIT);
+        SeccompProcess job = startInheritingIO(options.operands, base, SeccompMode.AUDIT, true);
         if (job == null) {
             return 127;
         }
@@ -414,6 +418,7 @@ public final class Main {
         boolean off;
         boolean audit;
         boolean quiet;
+        boolean noReports;
         String output;
         boolean help;
         String format = "text";
@@ -454,6 +459,9 @@ public final class Main {
                         break;
                     case "--audit":
                         audit = true;
+                        break;
+                    case "--no-reports":
+                        noReports = true;
                         break;
                     case "--quiet":
                         quiet = true;
@@ -497,8 +505,18 @@ public final class Main {
             return policyName;
         }
 
+        /**
+         * Returns whether the policy is a file. A built-in name always means the built-in policy, even
+         * when the working directory has a file of that name, so that a file a job leaves behind
+         * cannot replace the default; {@code ./job-default} names such a file.
+         */
         private boolean isFile() {
-            return policyName.contains("/") || policyName.contains(".") || Files.exists(Paths.get(policyName));
+            try {
+                SyscallPolicy.named(policyName);
+                return false;
+            } catch (IllegalArgumentException notBuiltIn) {
+                return true;
+            }
         }
 
         /** Returns the named or read policy, with the chosen groups added. */
@@ -512,8 +530,11 @@ public final class Main {
                     base = profile
                             ? OciProfiles.read(file, ImportOptions.defaults().withCapabilities(capabilities))
                             : SyscallPolicy.read(file);
+                } catch (java.nio.file.NoSuchFileException e) {
+                    throw new IllegalArgumentException("policy file " + policyName + " not found; built-in policies: "
+                            + "job-default (add groups with --allow-group)", e);
                 } catch (IOException e) {
-                    throw new IllegalArgumentException("cannot read policy file " + policyName + ": " + e.getMessage(), e);
+                    throw new IllegalArgumentException("cannot read policy file " + policyName + ": " + e, e);
                 }
             } else {
                 base = SyscallPolicy.named(policyName);

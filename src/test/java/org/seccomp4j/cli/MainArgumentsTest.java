@@ -66,9 +66,9 @@ class MainArgumentsTest {
         "explain ioctl(x)                      | explain: invalid number 'x'",
         "explain ioctl(0x)                     | explain: invalid number '0x'",
         "explain read(1,2,3,4,5,6,7)           | has 7 arguments; syscalls take at most 6",
-        "list --policy no-such-builtin         | unknown policy 'no-such-builtin'",
+        "list --policy no-such-builtin         | policy file no-such-builtin not found",
         "list --allow-group nonsense           | unknown syscall group 'nonsense'",
-        "run --policy no-such-builtin -- true  | unknown policy 'no-such-builtin'",
+        "run --policy no-such-builtin -- true  | policy file no-such-builtin not found",
     })
     void mistakeExits2WithMessage(String commandLine, String message) {
         String[] args = commandLine == null ? new String[0] : commandLine.trim().split("\\s+");
@@ -79,7 +79,7 @@ class MainArgumentsTest {
     void missingPolicyFileExits2() {
         Path missing = temp.resolve("missing.policy");
 
-        assertUsageError("cannot read policy file " + missing, "list", "--policy", missing.toString());
+        assertUsageError("policy file " + missing + " not found", "list", "--policy", missing.toString());
     }
 
     @Test

@@ -139,6 +139,33 @@ class MainTest {
         assertEquals(0, execute("--help"));
     }
 
+    /** A file named like a built-in policy in the working directory must not replace it. */
+    @Test
+    void builtInNameWinsOverLocalFile() throws Exception {
+        writePolicy(temp.resolve("job-default"), "default allow");
+        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+        Process cli = new ProcessBuilder(java.toString(), "--enable-native-access=ALL-UNNAMED",
+                "-cp", System.getProperty("java.class.path"), "org.seccomp4j.cli.Main", "explain", "ptrace")
+                .directory(temp.toFile())
+                .redirectErrorStream(true)
+                .start();
+        String output = new String(cli.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+
+        assertEquals(0, cli.waitFor(), output);
+        assertTrue(output.startsWith("ptrace\t101\terrno(EPERM)\t"), output);
+    }
+
+    @Test
+    void missingPolicyFileIsNamed() {
+        assertEquals(2, execute("list", "--policy", "no-such-policy"));
+        assertTrue(err().contains("policy file no-such-policy not found"), err());
+    }
+
+    @Test
+    void runWithoutReportsDeniesWithErrno() {
+        assertEquals(0, execute("run", "--no-reports", "--", "perl", "-e", "exit(syscall(101, 0, 0, 0, 0) == -1 && $!{EPERM} ? 0 : 1)"));
+    }
+
     private static void writePolicy(Path file, String... lines) {
         try {
             Files.write(file, List.of(lines));
