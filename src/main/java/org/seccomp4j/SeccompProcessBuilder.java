@@ -39,7 +39,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * denied syscalls run and are only reported.
  *
  * <p>Differences from ProcessBuilder: a command without a slash is looked up in the job's own PATH
- * (from {@link #environment()}), not the JVM's; the job never inherits fds other than 0, 1 and 2.
+ * (from {@link #environment()}), not the JVM's, and the job never inherits fds other than 0, 1 and
+ * 2. NOTE: an executable script without a {@code #!} line fails with ENOEXEC, where the JDK's
+ * launcher would run it with /bin/sh.
  *
  * <p>Not thread-safe, like ProcessBuilder; {@link #start()} may be called from many threads on
  * different builders at once.
