@@ -364,7 +364,6 @@ public final class SeccompProcessBuilder {
         return new SeccompProcess(result, effectiveMode != SeccompMode.OFF ? policy : null, denials);
     }
 
-    /** EBUSY: seccomp() refuses a second listener in one chain of filters (seccomp(2)). */
     /**
      * Logs once that jobs running as the JVM's own uid can open the JVM's /proc/PID/mem read-write:
      * the filter cannot stop that, since jobs need open and pwrite, and the JVM runs unfiltered.
@@ -379,6 +378,7 @@ public final class SeccompProcessBuilder {
         }
     }
 
+    /** EBUSY: seccomp() refuses a second listener in one chain of filters (seccomp(2)). */
     private static final int EBUSY = 16;
 
     /**
