@@ -51,6 +51,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -179,6 +180,32 @@ _Static_assert(org_seccomp4j_NativeSpawn_RESULT_STDOUT_FD == org_seccomp4j_Nativ
  * bytes (gcc 12 -O2 -fstack-usage), and the rest is headroom for glibc's wrappers.
  */
 #define CHILD_STACK_SIZE (64 * 1024)
+
+/*
+ * One child stack is kept per spawning thread, because mapping, guarding and unmapping a fresh one
+ * per spawn costs three syscalls, page faults and, for munmap in a multithreaded JVM, a TLB
+ * shootdown. The thread-specific key's destructor unmaps it when the thread exits.
+ */
+struct cached_stack {
+    void *mapping;
+    size_t size;
+};
+
+static pthread_key_t stack_cache_key;
+static pthread_once_t stack_cache_once = PTHREAD_ONCE_INIT;
+static bool stack_cache_ready;
+
+static void unmap_cached_stack(void *value)
+{
+    struct cached_stack *cached = value;
+    munmap(cached->mapping, cached->size);
+    free(cached);
+}
+
+static void create_stack_cache_key(void)
+{
+    stack_cache_ready = pthread_key_create(&stack_cache_key, unmap_cached_stack) == 0;
+}
 
 /* Exit status of a child that failed before execve(), as shells use for "command not found". */
 #define CHILD_FAILURE_EXIT_STATUS 127
@@ -561,6 +588,23 @@ static void close_child_fds(struct spawn_state *state)
     close_if_open(&state->error_write_fd);
 }
 
+/* Keeps a child stack for this thread's next spawn; returns false if it cannot be kept. */
+static bool keep_child_stack(void *mapping, size_t size)
+{
+    if (!stack_cache_ready || pthread_getspecific(stack_cache_key) != NULL)
+        return false;
+    struct cached_stack *cached = malloc(sizeof *cached);
+    if (cached == NULL)
+        return false;
+    cached->mapping = mapping;
+    cached->size = size;
+    if (pthread_setspecific(stack_cache_key, cached) != 0) {
+        free(cached);
+        return false;
+    }
+    return true;
+}
+
 static void release_spawn_state(struct spawn_state *state)
 {
     close_child_fds(state);
@@ -570,7 +614,7 @@ static void release_spawn_state(struct spawn_state *state)
     }
     close_if_open(&state->error_read_fd);
     close_if_open(&state->pidfd);
-    if (state->stack != NULL)
+    if (state->stack != NULL && !keep_child_stack(state->stack, state->stack_mapping_size))
         munmap(state->stack, state->stack_mapping_size);
     free(state->executable);
     free(state->argv_strings);
@@ -973,6 +1017,15 @@ static bool open_child_fds(struct spawn_state *state, struct failure_report *fai
 /* Maps the child's stack with a guard page below it. */
 static bool map_child_stack(struct spawn_state *state, struct failure_report *failure)
 {
+    pthread_once(&stack_cache_once, create_stack_cache_key);
+    struct cached_stack *cached = stack_cache_ready ? pthread_getspecific(stack_cache_key) : NULL;
+    if (cached != NULL) {
+        state->stack = cached->mapping;
+        state->stack_mapping_size = cached->size;
+        pthread_setspecific(stack_cache_key, NULL);
+        free(cached);
+        return true;
+    }
     size_t guard_size = (size_t) sysconf(_SC_PAGESIZE);
     size_t mapping_size = guard_size + CHILD_STACK_SIZE;
     void *mapping = mmap(NULL, mapping_size, PROT_READ | PROT_WRITE,
