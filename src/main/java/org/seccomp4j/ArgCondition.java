@@ -4,7 +4,7 @@ import java.util.Locale;
 import java.util.Objects;
 
 /**
- * A test on one 64-bit syscall argument, as {@code seccomp_data.args[index]} holds it.
+ * A test on one 64-bit syscall argument, as {@code seccomp_data.args[index]} carries it.
  *
  * <p>Comparisons are unsigned, as in libseccomp. A program tests the high and the low 32-bit halves
  * separately, because classic BPF only has 32-bit registers. The kernel passes the full register, so a

@@ -15,7 +15,7 @@ final class Posix {
     private Posix() {
     }
 
-    /** Returns true if the wait status says the process exited by itself. */
+    /** Returns true if the wait status shows that the process exited by itself. */
     static boolean exited(int status) {
         return (status & 0x7f) == 0;
     }

@@ -369,6 +369,9 @@ public final class SeccompProcessBuilder {
      * the filter cannot stop that, since jobs need open and pwrite, and the JVM runs unfiltered.
      */
     private void warnIfJobSharesDaemonUid() {
+        if (SAME_UID_WARNED.get()) {
+            return;
+        }
         int daemonUid = Posix.POSIX.getuid();
         if ((uid == NativeSpawn.KEEP || uid == daemonUid) && SAME_UID_WARNED.compareAndSet(false, true)) {
             LOG.log(System.Logger.Level.WARNING, "jobs run as uid {0}, the JVM''s own uid, so a job can write"

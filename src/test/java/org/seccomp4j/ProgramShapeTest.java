@@ -151,7 +151,8 @@ class ProgramShapeTest {
         SyscallPolicy policy = policyWithLongCheck(wide, narrow);
         BpfProgram program = policy.program();
         for (BpfInstruction instruction : program.instructions()) {
-            assertTrue(instruction.jt() <= 255 && instruction.jf() <= 255);
+            assertTrue(instruction.jt() <= 255, instruction.toString());
+            assertTrue(instruction.jf() <= 255, instruction.toString());
         }
         assertAgreesWithModel(policy);
     }
